@@ -1,0 +1,146 @@
+//! 布置工作 and 单位自查: the notice, the working-group document, the self-check list.
+
+use rust_decimal::Decimal;
+
+use super::outcome::{ItemOutcome, Missing};
+use super::text::find_any;
+use crate::model::{Deduction, DepartmentLevel, ItemStatus, Notice, Package, SelfCheckUnitKind};
+use crate::rubric::{DocumentKind, MissingListPolicy, NoticeElement, RubricItem};
+
+/// Full marks when the document was submitted (and mentions a keyword, when the rule lists any).
+pub fn document_present(
+    item: &RubricItem,
+    document: DocumentKind,
+    keywords: &[String],
+    pkg: &Package,
+) -> ItemOutcome {
+    let (name, doc) = match document {
+        DocumentKind::Notice => (
+            "自评通知",
+            pkg.notice
+                .as_ref()
+                .map(|n| (n.title.as_deref(), n.text.as_str())),
+        ),
+        DocumentKind::WorkingGroup => (
+            "工作小组文件",
+            pkg.working_group
+                .as_ref()
+                .map(|w| (w.title.as_deref(), w.text.as_str())),
+        ),
+    };
+    let lost = |reason: String| {
+        ItemOutcome::scored(
+            item,
+            Decimal::ZERO,
+            vec![Deduction {
+                points: item.max,
+                reason,
+                location: name.to_string(),
+            }],
+        )
+    };
+    let Some((title, text)) = doc else {
+        return lost(format!("未提交{name}"));
+    };
+    if text.trim().is_empty() && title.is_none_or(|t| t.trim().is_empty()) {
+        return lost(format!("提交的{name}没有内容"));
+    }
+    if !keywords.is_empty() {
+        let haystack = format!("{}\n{text}", title.unwrap_or(""));
+        if find_any(&haystack, keywords).is_none() {
+            return lost(format!(
+                "{name}中未见成立{}的内容",
+                keywords.first().map(String::as_str).unwrap_or("")
+            ));
+        }
+    }
+    ItemOutcome::scored(item, item.max, Vec::new())
+}
+
+/// Each required element of the notice, found by its synonyms.
+pub fn notice_elements(
+    item: &RubricItem,
+    per_missing: Decimal,
+    elements: &[NoticeElement],
+    notice: Option<&Notice>,
+) -> ItemOutcome {
+    let Some(notice) = notice else {
+        return ItemOutcome::scored(
+            item,
+            Decimal::ZERO,
+            vec![Deduction {
+                points: item.max,
+                reason: "未提交自评通知，通知内容无从核对".to_string(),
+                location: "自评通知".to_string(),
+            }],
+        );
+    };
+    let text = format!("{}\n{}", notice.title.as_deref().unwrap_or(""), notice.text);
+    let missing = elements
+        .iter()
+        .filter(|e| {
+            let by_attachment = e.met_by_attachments && !notice.attachments.is_empty();
+            !by_attachment && find_any(&text, &e.synonyms).is_none()
+        })
+        .map(|e| Missing::new(format!("自评通知缺少“{}”", e.name), "自评通知正文"))
+        .collect();
+    ItemOutcome::deducting(item, per_missing, missing)
+}
+
+/// Every unit that had to self-check and did not, the department itself included; for a county
+/// department with transfer-payment units, the regional summary too.
+pub fn self_check(
+    item: &RubricItem,
+    per_missing: Decimal,
+    when_list_missing: MissingListPolicy,
+    pkg: &Package,
+) -> ItemOutcome {
+    let Some(list) = &pkg.self_check else {
+        return match when_list_missing {
+            MissingListPolicy::Zero => ItemOutcome::scored(
+                item,
+                Decimal::ZERO,
+                vec![Deduction {
+                    points: item.max,
+                    reason: "未提交单位自查清单，无法核实本级、所属单位和转移支付项目单位开展自查"
+                        .to_string(),
+                    location: "单位自查清单".to_string(),
+                }],
+            ),
+            MissingListPolicy::AwaitReview => ItemOutcome::pending(item, ItemStatus::MissingInput),
+        };
+    };
+    let has = |kind| list.units.iter().any(|u| u.kind == kind);
+    let mut missing: Vec<Missing> = Vec::new();
+    if !has(SelfCheckUnitKind::Own) {
+        missing.push(Missing::new(
+            "自查清单未列部门本级，视为本级未开展自查",
+            "单位自查清单",
+        ));
+    }
+    for (i, unit) in list.units.iter().enumerate().filter(|(_, u)| !u.done) {
+        let what = match unit.kind {
+            SelfCheckUnitKind::Own => "部门本级",
+            SelfCheckUnitKind::Subordinate => "所属单位",
+            SelfCheckUnitKind::TransferPayment => "转移支付项目单位",
+            SelfCheckUnitKind::RegionalSummary => "本区域转移支付汇总",
+        };
+        let did = match unit.kind {
+            SelfCheckUnitKind::RegionalSummary => "未汇总",
+            _ => "未开展绩效自查",
+        };
+        missing.push(Missing::new(
+            format!("{what}“{}”{did}", unit.name),
+            format!("单位自查清单第{}行", i + 1),
+        ));
+    }
+    let county = pkg.department.level == DepartmentLevel::County;
+    if county && has(SelfCheckUnitKind::TransferPayment) && !has(SelfCheckUnitKind::RegionalSummary)
+    {
+        missing.push(Missing::new(
+            "县、区级主管部门未汇总本区域转移支付情况",
+            "单位自查清单",
+        ));
+    }
+    ItemOutcome::deducting(item, per_missing, missing)
+}

@@ -1,0 +1,223 @@
+//! The command line: `check` and `rubric show`. Every failure is one clear line on stderr and a
+//! non-zero exit; nothing panics on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+use crate::calendar::{CalendarError, WorkCalendar};
+use crate::model::{Judgment, Override, Package};
+use crate::render;
+use crate::rubric::{Rubric, RubricError, DEFAULT_RUBRIC};
+use crate::scoring::{self, JudgmentError, ScoringInput};
+
+/// kaoping (考评): scores budget departments' performance self-evaluation work.
+#[derive(Debug, Parser)]
+#[command(name = "kaoping", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Score a package and print its score sheet.
+    Check(CheckArgs),
+    /// Work with rubrics.
+    Rubric {
+        #[command(subcommand)]
+        command: RubricCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RubricCommand {
+    /// Print the loaded rubric.
+    Show {
+        /// A rubric TOML file; the built-in yueyang-2024 when omitted.
+        #[arg(long)]
+        rubric: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The package: a JSON file.
+    pub package: PathBuf,
+    /// A rubric TOML file; the built-in yueyang-2024 when omitted.
+    #[arg(long)]
+    pub rubric: Option<PathBuf>,
+    /// A working-day calendar TOML file; the built-in one when omitted.
+    #[arg(long)]
+    pub calendar: Option<PathBuf>,
+    /// The round's deadline (Asia/Shanghai date).
+    #[arg(long, value_parser = parse_date)]
+    pub deadline: Option<NaiveDate>,
+    /// When the report was received (RFC 3339); the package's submitted_at when omitted.
+    #[arg(long, value_parser = parse_instant)]
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Reviewers' judgments and overrides: a JSON file {"judgments": [...], "overrides": [...]}.
+    #[arg(long)]
+    pub judgments: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Text,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("expected a date YYYY-MM-DD, got {s:?}"))
+}
+
+fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            format!("expected an RFC 3339 time such as 2025-05-06T09:30:00+08:00, got {s:?}")
+        })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("cannot read {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid {what}: {source}")]
+    Json {
+        path: String,
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Rubric(#[from] RubricError),
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    #[error("judgments refused: {0}")]
+    Judgment(#[from] JudgmentError),
+    #[error("cannot format the output as JSON: {0}")]
+    Output(#[source] serde_json::Error),
+}
+
+/// Reviewers' input for `check --judgments`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    #[serde(default)]
+    pub judgments: Vec<Judgment>,
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+}
+
+fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &'static str,
+) -> Result<T, CliError> {
+    serde_json::from_str(&read(path)?).map_err(|source| CliError::Json {
+        path: path.display().to_string(),
+        what,
+        source,
+    })
+}
+
+fn load_rubric(path: Option<&Path>) -> Result<Rubric, CliError> {
+    Ok(match path {
+        Some(p) => Rubric::load(p)?,
+        None => Rubric::builtin(DEFAULT_RUBRIC)?,
+    })
+}
+
+/// Runs a parsed command and returns what to print on stdout.
+pub fn execute(cli: Cli) -> Result<String, CliError> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rubric {
+            command: RubricCommand::Show { rubric, format },
+        } => {
+            let r = load_rubric(rubric.as_deref())?;
+            match format {
+                Format::Text => Ok(render::rubric(&r)),
+                Format::Json => serde_json::to_string_pretty(&r).map_err(CliError::Output),
+            }
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> Result<String, CliError> {
+    let rubric = load_rubric(args.rubric.as_deref())?;
+    let loaded;
+    let calendar = match &args.calendar {
+        Some(p) => {
+            loaded = WorkCalendar::load(p)?;
+            &loaded
+        }
+        None => WorkCalendar::embedded(),
+    };
+    let package: Package = read_json(&args.package, "package")?;
+    let review: ReviewInput = match &args.judgments {
+        Some(p) => read_json(p, "judgments file")?,
+        None => ReviewInput::default(),
+    };
+    let sheet = scoring::score(
+        &rubric,
+        calendar,
+        ScoringInput {
+            package: &package,
+            deadline: args.deadline,
+            received_at: args.submitted_at,
+            judgments: &review.judgments,
+            overrides: &review.overrides,
+        },
+    )?;
+    match args.format {
+        Format::Text => Ok(render::score_sheet(&sheet)),
+        Format::Json => serde_json::to_string_pretty(&sheet).map_err(CliError::Output),
+    }
+}
+
+/// The binary's entry point: parse, run, print; errors as one line (with causes) on stderr.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(out) => {
+            print!("{out}");
+            if !out.ends_with('\n') {
+                println!();
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let mut line = format!("kaoping: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                let text = cause.to_string();
+                if !line.contains(&text) {
+                    line.push_str(&format!(": {text}"));
+                }
+                source = cause.source();
+            }
+            eprintln!("{line}");
+            ExitCode::from(2)
+        }
+    }
+}

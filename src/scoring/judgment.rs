@@ -1,0 +1,233 @@
+//! The rules a reviewer's judgment or override must keep. A breach refuses the input whole.
+
+use std::collections::HashSet;
+
+use rust_decimal::Decimal;
+
+use crate::model::{ItemStatus, Judgment, Override};
+use crate::rubric::{BandRules, ItemMethod, RubricItem, Rule};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JudgmentError {
+    #[error("item {0:?} is not in the rubric")]
+    UnknownItem(String),
+    #[error("item {0:?} is judged or overridden more than once")]
+    Duplicate(String),
+    #[error("item {item:?} is scored automatically: correct it with an override, not a judgment")]
+    NotJudged { item: String },
+    #[error("item {item:?} is a judgment item: enter a judgment, not an override")]
+    NotAutomatic { item: String },
+    #[error("item {item:?}: a reason is required")]
+    ReasonRequired { item: String },
+    #[error("item {item:?}: score {score} is outside 0–{max}")]
+    OutOfRange {
+        item: String,
+        score: Decimal,
+        max: Decimal,
+    },
+    #[error("item {item:?}: score {score} is not a multiple of {step}")]
+    OffStep {
+        item: String,
+        score: Decimal,
+        step: Decimal,
+    },
+    #[error("item {item:?}: score {score} is in none of the bands ({bands}); the rubric allows no discretionary score")]
+    OutsideBands {
+        item: String,
+        score: Decimal,
+        bands: String,
+    },
+    #[error("item {item:?}: score {score} is in none of the bands ({bands}); a discretionary score needs a reason of at least {min_chars} characters")]
+    DiscretionaryReasonTooShort {
+        item: String,
+        score: Decimal,
+        bands: String,
+        min_chars: usize,
+    },
+    #[error("item {item:?}: {message}")]
+    SubScores { item: String, message: String },
+}
+
+pub(super) fn check_unique(
+    judgments: &[Judgment],
+    overrides: &[Override],
+) -> Result<(), JudgmentError> {
+    let mut seen = HashSet::new();
+    for code in judgments.iter().map(|j| &j.item) {
+        if !seen.insert(code) {
+            return Err(JudgmentError::Duplicate(code.clone()));
+        }
+    }
+    let mut seen = HashSet::new();
+    for code in overrides.iter().map(|o| &o.item) {
+        if !seen.insert(code) {
+            return Err(JudgmentError::Duplicate(code.clone()));
+        }
+    }
+    Ok(())
+}
+
+fn require_reason(item: &RubricItem, reason: &str) -> Result<(), JudgmentError> {
+    if reason.trim().is_empty() {
+        return Err(JudgmentError::ReasonRequired {
+            item: item.code.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn in_range(item: &RubricItem, score: Decimal, max: Decimal) -> Result<(), JudgmentError> {
+    if score < Decimal::ZERO || score > max {
+        return Err(JudgmentError::OutOfRange {
+            item: item.code.clone(),
+            score,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// The score a judgment gives, once it is known to keep the rubric's rules.
+pub(super) fn validate_judgment(
+    item: &RubricItem,
+    status: ItemStatus,
+    j: &Judgment,
+) -> Result<Decimal, JudgmentError> {
+    // an automatic suggestion awaiting confirmation (indicator_levels, partly refined) is judged too
+    if item.method != ItemMethod::Judgment && status != ItemStatus::AwaitingConfirmation {
+        return Err(JudgmentError::NotJudged {
+            item: item.code.clone(),
+        });
+    }
+    require_reason(item, &j.reason)?;
+    let score = match (&item.rule, &j.sub_scores) {
+        (Rule::IndicatorQuality { sub_scores, .. }, Some(given)) => {
+            sub_score_total(item, sub_scores, given, j.score)?
+        }
+        (Rule::IndicatorQuality { sub_scores, .. }, None) => {
+            return Err(JudgmentError::SubScores {
+                item: item.code.clone(),
+                message: format!(
+                    "{} sub-scores are required ({})",
+                    sub_scores.len(),
+                    names(sub_scores)
+                ),
+            })
+        }
+        (_, Some(_)) => {
+            return Err(JudgmentError::SubScores {
+                item: item.code.clone(),
+                message: "this item takes a score, not sub-scores".to_string(),
+            })
+        }
+        (_, None) => j.score.ok_or_else(|| JudgmentError::SubScores {
+            item: item.code.clone(),
+            message: "a score is required".to_string(),
+        })?,
+    };
+    in_range(item, score, item.max)?;
+    match &item.rule {
+        Rule::ProblemBands { bands, .. } | Rule::SuggestionBands { bands, .. } => {
+            within_bands(item, bands, score, &j.reason)?
+        }
+        _ => {}
+    }
+    Ok(score)
+}
+
+fn names(subs: &[crate::rubric::SubScore]) -> String {
+    subs.iter()
+        .map(|s| format!("{} 0–{}", s.name, s.max))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn sub_score_total(
+    item: &RubricItem,
+    rules: &[crate::rubric::SubScore],
+    given: &[Decimal],
+    stated_total: Option<Decimal>,
+) -> Result<Decimal, JudgmentError> {
+    let fail = |message: String| JudgmentError::SubScores {
+        item: item.code.clone(),
+        message,
+    };
+    if given.len() != rules.len() {
+        return Err(fail(format!(
+            "{} sub-scores are required ({}), {} given",
+            rules.len(),
+            names(rules),
+            given.len()
+        )));
+    }
+    for (rule, value) in rules.iter().zip(given) {
+        if *value < Decimal::ZERO || *value > rule.max {
+            return Err(fail(format!(
+                "{} {value} is outside 0–{}",
+                rule.name, rule.max
+            )));
+        }
+    }
+    let total: Decimal = given.iter().sum();
+    if stated_total.is_some_and(|s| s != total) {
+        return Err(fail(format!(
+            "score {} is not the sum of the sub-scores ({total})",
+            stated_total.unwrap_or_default()
+        )));
+    }
+    Ok(total)
+}
+
+fn within_bands(
+    item: &RubricItem,
+    rules: &BandRules,
+    score: Decimal,
+    reason: &str,
+) -> Result<(), JudgmentError> {
+    if !(score % rules.step).is_zero() {
+        return Err(JudgmentError::OffStep {
+            item: item.code.clone(),
+            score,
+            step: rules.step,
+        });
+    }
+    if rules
+        .bands
+        .iter()
+        .any(|b| score >= b.range[0] && score <= b.range[1])
+    {
+        return Ok(());
+    }
+    let bands = rules
+        .bands
+        .iter()
+        .map(|b| format!("{}–{}", b.range[0], b.range[1]))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !rules.discretionary {
+        return Err(JudgmentError::OutsideBands {
+            item: item.code.clone(),
+            score,
+            bands,
+        });
+    }
+    if reason.trim().chars().count() < rules.discretionary_reason_min_chars {
+        return Err(JudgmentError::DiscretionaryReasonTooShort {
+            item: item.code.clone(),
+            score,
+            bands,
+            min_chars: rules.discretionary_reason_min_chars,
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn validate_override(item: &RubricItem, o: &Override) -> Result<(), JudgmentError> {
+    if item.method != ItemMethod::Automatic {
+        return Err(JudgmentError::NotAutomatic {
+            item: item.code.clone(),
+        });
+    }
+    require_reason(item, &o.reason)?;
+    in_range(item, o.score, item.max)
+}

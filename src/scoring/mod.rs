@@ -1,0 +1,122 @@
+//! Score sheet: the checks' outcomes, reviewers' judgments and overrides, total and grade.
+
+mod judgment;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use crate::calendar::WorkCalendar;
+use crate::checks::{self, CheckInput, ItemOutcome};
+use crate::model::{ItemScore, ItemStatus, Judgment, Override, Package, ScoreSheet, ScoringMethod};
+use crate::rubric::{ItemMethod, Rubric};
+
+pub use judgment::JudgmentError;
+
+/// Everything a score sheet is computed from besides the rubric and the calendar.
+#[derive(Debug, Clone, Copy)]
+pub struct ScoringInput<'a> {
+    pub package: &'a Package,
+    pub deadline: Option<NaiveDate>,
+    /// When the report was received; the package's own `submitted_at` when None.
+    pub received_at: Option<DateTime<Utc>>,
+    pub judgments: &'a [Judgment],
+    pub overrides: &'a [Override],
+}
+
+impl<'a> ScoringInput<'a> {
+    /// A package alone: no deadline, no judgments, no overrides.
+    pub fn package(package: &'a Package) -> Self {
+        ScoringInput {
+            package,
+            deadline: None,
+            received_at: None,
+            judgments: &[],
+            overrides: &[],
+        }
+    }
+}
+
+/// Scores a package. Fails only when a judgment or override breaks the rubric's rules.
+pub fn score(
+    rubric: &Rubric,
+    calendar: &WorkCalendar,
+    input: ScoringInput<'_>,
+) -> Result<ScoreSheet, JudgmentError> {
+    let report = checks::run(
+        rubric,
+        calendar,
+        CheckInput {
+            package: input.package,
+            deadline: input.deadline,
+            received_at: input.received_at.or(input.package.submitted_at),
+        },
+    );
+    judgment::check_unique(input.judgments, input.overrides)?;
+    let mut items = Vec::with_capacity(rubric.items.len());
+    for (item, outcome) in rubric.items.iter().zip(report.items) {
+        let mut sheet_item = sheet_item(item, outcome);
+        if let Some(j) = input.judgments.iter().find(|j| j.item == item.code) {
+            let value = judgment::validate_judgment(item, sheet_item.status, j)?;
+            sheet_item.score = Some(value);
+            sheet_item.status = ItemStatus::Judged;
+            sheet_item.judgment = Some(Judgment {
+                score: Some(value),
+                ..j.clone()
+            });
+        }
+        if let Some(o) = input.overrides.iter().find(|o| o.item == item.code) {
+            judgment::validate_override(item, o)?;
+            sheet_item.automatic_score = sheet_item.score;
+            sheet_item.score = Some(o.score);
+            sheet_item.status = ItemStatus::Overridden;
+            sheet_item.override_ = Some(o.clone());
+        }
+        items.push(sheet_item);
+    }
+    if let Some(code) = input
+        .judgments
+        .iter()
+        .map(|j| &j.item)
+        .chain(input.overrides.iter().map(|o| &o.item))
+        .find(|code| rubric.item(code).is_none())
+    {
+        return Err(JudgmentError::UnknownItem(code.clone()));
+    }
+    let total: Decimal = items.iter().filter_map(|i| i.score).sum();
+    let complete = items.iter().all(|i| i.score.is_some());
+    Ok(ScoreSheet {
+        rubric: rubric.id.clone(),
+        department: Some(input.package.department.name.clone()),
+        total,
+        max_total: rubric.total,
+        complete,
+        grade: complete
+            .then(|| rubric.grade_for(total).map(str::to_string))
+            .flatten(),
+        items,
+        findings: report.findings,
+    })
+}
+
+fn sheet_item(item: &crate::rubric::RubricItem, outcome: ItemOutcome) -> ItemScore {
+    ItemScore {
+        code: item.code.clone(),
+        name: item.name.clone(),
+        max: item.max,
+        score: outcome.score,
+        method: match item.method {
+            ItemMethod::Automatic => ScoringMethod::Automatic,
+            ItemMethod::Judgment => ScoringMethod::Judgment,
+        },
+        status: outcome.status,
+        deductions: outcome.deductions,
+        suggested: outcome.suggested,
+        hints: outcome.hints,
+        automatic_score: None,
+        judgment: None,
+        override_: None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
