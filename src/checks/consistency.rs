@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 
 use super::indicators::{round, table_label};
+use super::saturating_sum;
 use super::text::normalize;
 use crate::model::{BasicDataTable, Finding, Package, Report, SelfEvalTable, Severity};
 use crate::rubric::{ConsistencyRules, Figure, FigureRule};
@@ -61,7 +62,7 @@ impl Checker<'_> {
     }
 
     fn sum_differs(&self, sum: Decimal, total: Decimal) -> bool {
-        (sum - total).abs() > self.rules.sum_tolerance
+        sum.saturating_sub(total).abs() > self.rules.sum_tolerance
     }
 
     /// The same figure told differently by two sources; then the sums between figures.
@@ -110,7 +111,8 @@ impl Checker<'_> {
             let (Some(a), Some(b), Some(t)) = (pick(parts[0]), pick(parts[1]), pick(whole)) else {
                 continue;
             };
-            if self.sum_differs(a.value + b.value, t.value) {
+            let sum = a.value.saturating_add(b.value);
+            if self.sum_differs(sum, t.value) {
                 self.push(
                     "sum_mismatch",
                     format!(
@@ -119,7 +121,7 @@ impl Checker<'_> {
                         a.value,
                         parts[1].label(),
                         b.value,
-                        yuan(a.value + b.value),
+                        yuan(sum),
                         whole.label(),
                         yuan(t.value)
                     ),
@@ -137,16 +139,20 @@ impl Checker<'_> {
             else {
                 continue;
             };
-            if budget.is_zero() {
+            let Some(ratio) = done
+                .checked_div(budget)
+                .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+            else {
                 continue;
-            }
-            let computed = round(done / budget * Decimal::ONE_HUNDRED, rate.scale().max(2));
-            if !agree(computed, rate) {
+            };
+            // rounded once, straight to the printed scale: 99.149 is printed 99.1, not 99.2
+            let computed = round(ratio, rate.scale());
+            if computed != rate {
                 self.push(
                     "execution_rate",
                     format!(
                         "执行率应为 全年执行数{done} ÷ 全年预算数{budget} = {}%，表中为{rate}%",
-                        round(computed, 2)
+                        round(ratio, 2)
                     ),
                     format!("{label} · {} · 执行率", f.label),
                 );
@@ -169,10 +175,8 @@ impl Checker<'_> {
         }
         let funds_weight = t.funds.iter().find_map(|f| f.weight);
         let funds_score = t.funds.iter().find_map(|f| f.score);
-        let weights: Decimal = rows.iter().filter_map(|r| r.weight).sum::<Decimal>()
-            + funds_weight.unwrap_or_default();
-        let scores: Decimal =
-            rows.iter().filter_map(|r| r.score).sum::<Decimal>() + funds_score.unwrap_or_default();
+        let weights = saturating_sum(rows.iter().filter_map(|r| r.weight).chain(funds_weight));
+        let scores = saturating_sum(rows.iter().filter_map(|r| r.score).chain(funds_score));
         if let Some(total) = t.total_score {
             if self.sum_differs(scores, total) {
                 self.push(
@@ -191,13 +195,9 @@ impl Checker<'_> {
                 );
             }
         }
-        let printed: Decimal = t
-            .first_level_weights
-            .iter()
-            .map(|w| w.weight)
-            .sum::<Decimal>();
+        let printed = saturating_sum(t.first_level_weights.iter().map(|w| w.weight));
         if !t.first_level_weights.is_empty()
-            && printed + funds_weight.unwrap_or_default() != Decimal::ONE_HUNDRED
+            && printed.saturating_add(funds_weight.unwrap_or_default()) != Decimal::ONE_HUNDRED
         {
             self.push(
                 "first_level_weights",
@@ -211,11 +211,11 @@ impl Checker<'_> {
         }
         for fw in &t.first_level_weights {
             let name = normalize(&fw.indicator);
-            let sum: Decimal = rows
-                .iter()
-                .filter(|r| r.level1.as_deref().is_some_and(|l| normalize(l) == name))
-                .filter_map(|r| r.weight)
-                .sum();
+            let sum = saturating_sum(
+                rows.iter()
+                    .filter(|r| r.level1.as_deref().is_some_and(|l| normalize(l) == name))
+                    .filter_map(|r| r.weight),
+            );
             if sum != fw.weight {
                 self.push(
                     "first_level_weight_rows",
@@ -233,8 +233,10 @@ impl Checker<'_> {
         if let Some(s) = &t.staffing {
             if let (Some(auth), Some(actual), Some(rate)) = (s.authorized, s.actual, s.control_rate)
             {
-                if !auth.is_zero() {
-                    let computed = round(actual / auth * Decimal::ONE_HUNDRED, rate.scale());
+                let ratio = actual
+                    .checked_div(auth)
+                    .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED));
+                if let Some(computed) = ratio.map(|r| round(r, rate.scale())) {
                     if computed != rate {
                         self.push(
                             "control_rate",
@@ -265,9 +267,9 @@ impl Checker<'_> {
                 if values.is_empty() {
                     continue;
                 }
-                let sum: Decimal = values.iter().sum();
+                let sum = saturating_sum(values);
                 let wrong = if partial {
-                    sum - total > self.rules.sum_tolerance
+                    sum.saturating_sub(total) > self.rules.sum_tolerance
                 } else {
                     self.sum_differs(sum, total)
                 };

@@ -68,7 +68,8 @@ impl WeightRules<'_> {
             weights.insert(self.execution_rate_key.to_string(), w);
         }
         for fw in &t.first_level_weights {
-            *weights.entry(self.key_of(&fw.indicator)).or_default() += fw.weight;
+            let w = weights.entry(self.key_of(&fw.indicator)).or_default();
+            *w = fw.weight.saturating_add(*w);
         }
         let printed: Vec<String> = t
             .first_level_weights
@@ -81,7 +82,8 @@ impl WeightRules<'_> {
             };
             let key = self.key_of(level1);
             if !printed.contains(&key) {
-                *weights.entry(key).or_default() += w;
+                let sum = weights.entry(key).or_default();
+                *sum = sum.saturating_add(w);
             }
         }
         weights

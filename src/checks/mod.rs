@@ -134,5 +134,15 @@ fn check_item(
     }
 }
 
+/// A sum that saturates instead of overflowing: figures come from departments' files and may be
+/// absurdly large; a saturated sum simply fails to match what it is compared with.
+pub(crate) fn saturating_sum(
+    values: impl IntoIterator<Item = rust_decimal::Decimal>,
+) -> rust_decimal::Decimal {
+    values
+        .into_iter()
+        .fold(rust_decimal::Decimal::ZERO, |a, b| a.saturating_add(b))
+}
+
 #[cfg(test)]
 mod tests;

@@ -33,9 +33,16 @@ fn items(report: Option<&Report>, pick: fn(&Report) -> &Vec<String>) -> Vec<&str
         .unwrap_or_default()
 }
 
-/// True when there is something and every one of them mentions a keyword.
-fn all_about(texts: &[&str], keywords: &[String]) -> bool {
-    !texts.is_empty() && texts.iter().all(|t| find_any(t, keywords).is_some())
+/// The text with every occurrence of the keywords taken out.
+fn without(text: &str, keywords: &[String]) -> String {
+    keywords
+        .iter()
+        .filter(|k| !k.is_empty())
+        .fold(text.to_string(), |t, k| t.replace(k.as_str(), ""))
+}
+
+fn touches_an_area(text: &str, areas: &[Area]) -> bool {
+    areas.iter().any(|a| find_any(text, &a.keywords).is_some())
 }
 
 pub fn problem_hints(rules: &ProblemRules<'_>, problems: &[&str]) -> ProblemHints {
@@ -50,7 +57,13 @@ pub fn problem_hints(rules: &ProblemRules<'_>, problems: &[&str]) -> ProblemHint
         causes_analysed: problems
             .iter()
             .any(|p| find_any(p, rules.cause_keywords).is_some()),
-        funds_only: all_about(problems, rules.funds_shortage_keywords),
+        // a problem is only about money when, its shortage words taken out, it names no area:
+        // "由于经费紧张，固定资产管理不规范" is an asset problem with its cause
+        funds_only: !problems.is_empty()
+            && problems.iter().all(|p| {
+                find_any(p, rules.funds_shortage_keywords).is_some()
+                    && !touches_an_area(&without(p, rules.funds_shortage_keywords), rules.areas)
+            }),
     }
 }
 
@@ -103,18 +116,16 @@ pub fn suggestion_hints(
         .iter()
         .map(|p| terms(p, rules.stop_terms))
         .collect();
-    let answers: Vec<Vec<usize>> = suggestions
-        .iter()
-        .map(|s| {
-            let own = terms(s, rules.stop_terms);
-            problem_terms
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.intersection(&own).count() >= rules.min_shared_terms)
-                .map(|(i, _)| i + 1)
-                .collect()
-        })
-        .collect();
+    let answered = |text: &str| -> Vec<usize> {
+        let own = terms(text, rules.stop_terms);
+        problem_terms
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.intersection(&own).count() >= rules.min_shared_terms)
+            .map(|(i, _)| i + 1)
+            .collect()
+    };
+    let answers: Vec<Vec<usize>> = suggestions.iter().map(|s| answered(s)).collect();
     let unanswered_problems = (1..=problems.len())
         .filter(|p| !answers.iter().any(|a| a.contains(p)))
         .collect();
@@ -122,7 +133,12 @@ pub fn suggestion_hints(
         suggestion_count: suggestions.len(),
         answers,
         unanswered_problems,
-        funding_only: all_about(suggestions, rules.funding_keywords),
+        // a suggestion is only more money when, its money words taken out, it answers no problem
+        funding_only: !suggestions.is_empty()
+            && suggestions.iter().all(|s| {
+                find_any(s, rules.funding_keywords).is_some()
+                    && answered(&without(s, rules.funding_keywords)).is_empty()
+            }),
     }
 }
 
