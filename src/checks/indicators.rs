@@ -47,16 +47,42 @@ pub struct WeightRules<'a> {
     pub execution_rate_key: &'a str,
     pub first_level: &'a [FirstLevelName],
     pub schemes: &'a [WeightScheme],
+    /// Each first-level key with its aliases normalised once, not once per row.
+    aliases: Vec<(&'a str, Vec<String>)>,
 }
 
-impl WeightRules<'_> {
+impl<'a> WeightRules<'a> {
+    pub fn new(
+        decimals: u32,
+        execution_rate_key: &'a str,
+        first_level: &'a [FirstLevelName],
+        schemes: &'a [WeightScheme],
+    ) -> Self {
+        let aliases = first_level
+            .iter()
+            .map(|f| {
+                (
+                    f.key.as_str(),
+                    f.aliases.iter().map(|a| normalize(a)).collect(),
+                )
+            })
+            .collect();
+        WeightRules {
+            decimals,
+            execution_rate_key,
+            first_level,
+            schemes,
+            aliases,
+        }
+    }
+
     /// The scheme key a first-level name belongs to, or the name itself when none fits.
     fn key_of(&self, name: &str) -> String {
         let n = normalize(name);
-        self.first_level
+        self.aliases
             .iter()
-            .find(|f| f.aliases.iter().any(|a| n.contains(&normalize(a))))
-            .map(|f| f.key.clone())
+            .find(|(_, aliases)| aliases.iter().any(|a| n.contains(a.as_str())))
+            .map(|(key, _)| key.to_string())
             .unwrap_or(n)
     }
 

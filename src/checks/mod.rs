@@ -85,12 +85,7 @@ fn check_item(
             schemes,
         } => indicators::weights(
             item,
-            &indicators::WeightRules {
-                decimals: *decimals,
-                execution_rate_key,
-                first_level,
-                schemes,
-            },
+            &indicators::WeightRules::new(*decimals, execution_rate_key, first_level, schemes),
             report,
         ),
         Rule::IndicatorLevels { decimals } => indicators::levels(item, *decimals, report),

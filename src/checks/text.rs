@@ -81,13 +81,13 @@ pub fn find_any<'k>(text: &str, keywords: &'k [String]) -> Option<&'k str> {
 }
 
 /// Two-character terms of the CJK runs of `text`, less the stop terms.
-pub fn terms(text: &str, stop: &[String]) -> BTreeSet<String> {
+pub fn terms(text: &str, stop: &[String]) -> BTreeSet<[char; 2]> {
     let chars: Vec<char> = text.chars().collect();
     chars
         .windows(2)
-        .filter(|w| w.iter().all(|c| is_cjk(*c)))
-        .map(|w| w.iter().collect::<String>())
-        .filter(|t| !stop.iter().any(|s| s == t))
+        .filter(|w| is_cjk(w[0]) && is_cjk(w[1]))
+        .map(|w| [w[0], w[1]])
+        .filter(|t| !stop.iter().any(|s| s.chars().eq(t.iter().copied())))
         .collect()
 }
 
@@ -146,7 +146,9 @@ mod tests {
     #[test]
     fn terms_are_cjk_bigrams_without_stop_terms() {
         let t = terms("固定资产管理需要加强", &["管理".to_string()]);
-        assert!(t.contains("固定") && t.contains("资产") && !t.contains("管理"));
+        assert!(
+            t.contains(&['固', '定']) && t.contains(&['资', '产']) && !t.contains(&['管', '理'])
+        );
     }
 
     #[test]
