@@ -13,6 +13,9 @@ use crate::model::{Judgment, Override, Package};
 use crate::render;
 use crate::rubric::{Rubric, RubricError, DEFAULT_RUBRIC};
 use crate::scoring::{self, JudgmentError, ScoringInput};
+use crate::server::{self, redact, ServerConfig, ServerError};
+use crate::service::{Role, RubricCatalog, Service, ServiceError};
+use crate::store::{Store, StoreError};
 
 /// kaoping (考评): scores budget departments' performance self-evaluation work.
 #[derive(Debug, Parser)]
@@ -31,6 +34,72 @@ pub enum Command {
         #[command(subcommand)]
         command: RubricCommand,
     },
+    /// Run the HTTP service.
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage tokens offline, directly on the database.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbArgs {
+    /// postgres://… or sqlite://PATH; a SQLite file in the working directory by default.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://kaoping.db")]
+    pub database_url: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Largest request body accepted (bytes).
+    #[arg(long, env = "KAOPING_MAX_BODY_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// A directory of extra rubric files (*.toml) rounds may be opened with.
+    #[arg(long, env = "KAOPING_RUBRIC_DIR")]
+    pub rubric_dir: Option<PathBuf>,
+    /// Logs as text or as JSON lines.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (once).
+    Create {
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Required for a department token.
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s)
+        .ok_or_else(|| format!("expected admin, reviewer, department or viewer, got {s:?}"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +179,18 @@ pub enum CliError {
     Judgment(#[from] JudgmentError),
     #[error("cannot format the output as JSON: {0}")]
     Output(#[source] serde_json::Error),
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    #[error("database {url}")]
+    Store {
+        url: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("the server stopped with an error")]
+    Serve(#[source] std::io::Error),
 }
 
 /// Reviewers' input for `check --judgments`.
@@ -151,6 +232,41 @@ fn load_rubric(path: Option<&Path>) -> Result<Rubric, CliError> {
 pub fn execute(cli: Cli) -> Result<String, CliError> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Serve(args) => serve(args),
+        Command::Migrate { db } => {
+            let store = open_store(&db)?;
+            let n = store.migrate().map_err(|source| CliError::Store {
+                url: redact(&db.database_url),
+                source,
+            })?;
+            Ok(format!(
+                "{n} migration(s) applied to {}",
+                redact(&db.database_url)
+            ))
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    role,
+                    department,
+                    label,
+                    db,
+                },
+        } => {
+            let store = open_store(&db)?;
+            store.migrate().map_err(|source| CliError::Store {
+                url: redact(&db.database_url),
+                source,
+            })?;
+            let service = Service::new(store, RubricCatalog::default());
+            let t = service.create_token(role, department.as_deref(), label.as_deref())?;
+            Ok(format!(
+                "{}\n(token id {}, role {}; shown once)",
+                t.token,
+                t.id,
+                t.role.as_str()
+            ))
+        }
         Command::Rubric {
             command: RubricCommand::Show { rubric, format },
         } => {
@@ -161,6 +277,52 @@ pub fn execute(cli: Cli) -> Result<String, CliError> {
             }
         }
     }
+}
+
+fn open_store(db: &DbArgs) -> Result<Store, CliError> {
+    Store::connect(&db.database_url).map_err(|source| CliError::Store {
+        url: redact(&db.database_url),
+        source,
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+fn serve(args: ServeArgs) -> Result<String, CliError> {
+    init_logging(args.log_format);
+    let mut config = ServerConfig::new(&args.bind, &args.db.database_url);
+    config.api.max_body_bytes = args.max_body_bytes;
+    config.rubric_dir = args.rubric_dir;
+    config.admin_token = std::env::var("KAOPING_ADMIN_TOKEN").ok();
+    config.workers = args.workers;
+    actix_web::rt::System::new().block_on(async move {
+        let running = server::start(&config)?;
+        let base = format!("http://{}", running.addr);
+        if let Some(token) = &running.new_admin_token {
+            println!(
+                "First start: an admin token was created. It is shown this once:\n\n    {token}\n"
+            );
+        }
+        println!(
+            "kaoping serving on {base} (database {})",
+            redact(&config.database_url)
+        );
+        println!("  API docs:   {base}/docs/");
+        println!("  OpenAPI:    {base}/api/v1/openapi.json");
+        println!("  health:     {base}/healthz  {base}/readyz");
+        running.server.await.map_err(CliError::Serve)?;
+        Ok(String::new())
+    })
 }
 
 fn check(args: CheckArgs) -> Result<String, CliError> {
@@ -200,9 +362,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(cli) {
         Ok(out) => {
-            print!("{out}");
-            if !out.ends_with('\n') {
-                println!();
+            if !out.is_empty() {
+                print!("{out}");
+                if !out.ends_with('\n') {
+                    println!();
+                }
             }
             ExitCode::SUCCESS
         }

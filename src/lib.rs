@@ -30,6 +30,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod api;
 pub mod calendar;
 pub mod checks;
 pub mod cli;
@@ -37,3 +38,6 @@ pub mod model;
 pub mod render;
 pub mod rubric;
 pub mod scoring;
+pub mod server;
+pub mod service;
+pub mod store;

@@ -175,6 +175,14 @@ impl Rubric {
     }
 }
 
+/// The TOML text of a built-in rubric.
+pub fn builtin_source(id: &str) -> Option<&'static str> {
+    BUILTIN
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map(|(_, src)| *src)
+}
+
 pub fn builtin_ids() -> Vec<&'static str> {
     BUILTIN.iter().map(|(id, _)| *id).collect()
 }

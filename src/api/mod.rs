@@ -1,0 +1,158 @@
+//! The HTTP API under /api/v1: thin handlers that authenticate, call the service and map its
+//! errors once; the OpenAPI document; Swagger UI from the binary; health and metrics.
+
+mod auth;
+mod error;
+mod observe;
+mod resources;
+mod submissions;
+
+use actix_web::{web, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+pub use error::{ApiError, ErrorEnvelope};
+pub use observe::{Metrics, REQUEST_ID};
+
+use crate::service::Service;
+
+/// Limits of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest request body accepted, JSON or multipart (bytes).
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            max_body_bytes: 20 * 1024 * 1024,
+        }
+    }
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 description; `openapi/openapi.json` is this, committed.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kaoping 考评", description = "Scores budget departments' performance self-evaluation work (部门整体支出绩效自评) with the finance bureau's 100-point rubric."),
+    paths(
+        resources::create_department, resources::list_departments,
+        resources::create_token, resources::revoke_token,
+        resources::create_round, resources::list_rounds, resources::get_round, resources::close_round,
+        submissions::submit, submissions::score_sheet, submissions::history, submissions::evidence,
+        healthz, readyz, observe::metrics,
+    ),
+    components(schemas(ErrorEnvelope)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "departments", description = "预算部门"),
+        (name = "tokens", description = "Bearer tokens"),
+        (name = "rounds", description = "考核批次"),
+        (name = "submissions", description = "Packages, score sheets, evidence"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served and committed: pretty JSON with a final newline.
+pub fn openapi_json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Alive.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "alive")))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Ready: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "database reachable"), (status = 503, body = ErrorEnvelope)))]
+pub async fn readyz(s: web::Data<Service>) -> Result<HttpResponse, ApiError> {
+    match web::block(move || s.store.ping()).await {
+        Ok(Ok(())) => Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }))),
+        _ => Err(ApiError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database does not answer",
+        )),
+    }
+}
+
+/// A resource whose other methods answer 405 in the envelope.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(error::method_not_allowed))
+}
+
+/// Registers every route, the extractor error handlers and the fallback.
+pub fn configure(cfg: &mut web::ServiceConfig, api: &ApiConfig) {
+    cfg.app_data(web::Data::new(api.clone()))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(api.max_body_bytes)
+                .error_handler(error::json_error),
+        )
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PayloadConfig::default().limit(api.max_body_bytes))
+        .service(resource("/healthz").route(web::get().to(healthz)))
+        .service(resource("/readyz").route(web::get().to(readyz)))
+        .service(resource("/metrics").route(web::get().to(observe::metrics)))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url("/api/v1/openapi.json", ApiDoc::openapi())
+                .config(Config::default().validator_url("none")),
+        )
+        .service(
+            web::scope("/api/v1")
+                .service(
+                    resource("/departments")
+                        .route(web::post().to(resources::create_department))
+                        .route(web::get().to(resources::list_departments)),
+                )
+                .service(resource("/tokens").route(web::post().to(resources::create_token)))
+                .service(resource("/tokens/{id}").route(web::delete().to(resources::revoke_token)))
+                .service(
+                    resource("/rounds")
+                        .route(web::post().to(resources::create_round))
+                        .route(web::get().to(resources::list_rounds)),
+                )
+                .service(resource("/rounds/{id}").route(web::get().to(resources::get_round)))
+                .service(
+                    resource("/rounds/{id}/close").route(web::post().to(resources::close_round)),
+                )
+                .service(
+                    resource("/rounds/{id}/submissions").route(web::post().to(submissions::submit)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/score-sheet")
+                        .route(web::get().to(submissions::score_sheet)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/submissions")
+                        .route(web::get().to(submissions::history)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/evidence/{evidence_id}")
+                        .route(web::get().to(submissions::evidence)),
+                ),
+        )
+        .default_service(web::to(error::route_not_found));
+}
+
+pub use observe::middleware as observe_middleware;

@@ -1,0 +1,289 @@
+//! Submissions (JSON package or multipart upload), score sheets, history, evidence.
+
+use actix_multipart::Multipart;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::json;
+
+use super::auth::{blocking, Auth};
+use super::error::{serde_error, too_large, ApiError, ErrorEnvelope};
+use super::ApiConfig;
+use crate::model::{Notice, Package, Report, ScoreSheet, SelfCheckList, WorkingGroupDocument};
+use crate::service::{
+    sha256_hex, EvidenceUpload, Service, SubmissionView, SubmitRequest, SubmitResponse,
+};
+
+type Svc = web::Data<Service>;
+
+/// One part of a multipart upload.
+struct Part {
+    name: String,
+    filename: Option<String>,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
+}
+
+/// Reads every part, refusing more than `limit` bytes in all.
+async fn read_parts(mut mp: Multipart, limit: usize) -> Result<Vec<Part>, ApiError> {
+    let mut parts = Vec::new();
+    let mut total = 0usize;
+    while let Some(field) = mp.next().await {
+        let mut field = field.map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string())
+        })?;
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(file_name);
+        let content_type = field.content_type().map(|m| m.essence_str().to_string());
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string())
+            })?;
+            total += chunk.len();
+            if total > limit {
+                return Err(too_large(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        parts.push(Part {
+            name,
+            filename,
+            content_type,
+            bytes,
+        });
+    }
+    Ok(parts)
+}
+
+/// A client's file name reduced to its last component, printable, at most 200 characters: it is
+/// shown back to people and never used as a path.
+fn file_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
+    if clean.trim().is_empty() || clean == "." || clean == ".." {
+        "unnamed".to_string()
+    } else {
+        clean
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(field: &str, bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let mut api = serde_error(&e);
+        api.message = format!("{field}: {}", api.message);
+        api.details = json!({ "field": field, "line": e.line(), "column": e.column() });
+        api
+    })
+}
+
+/// The package of a multipart upload: the report file plus the optional JSON documents.
+fn package_from_parts(
+    parts: &[Part],
+    shell: Package,
+) -> Result<(Package, Option<String>), ApiError> {
+    let report = parts.iter().find(|p| p.name == "report").ok_or_else(|| {
+        ApiError::invalid("report", "a multipart submission needs a `report` file")
+    })?;
+    let source = report.filename.clone();
+    let is_json = report.content_type.as_deref() == Some("application/json")
+        || source
+            .as_deref()
+            .is_some_and(|n| n.to_ascii_lowercase().ends_with(".json"));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_document",
+            "this server reads reports as JSON (the report model); reading .txt, .docx and .xlsx reports is not available yet",
+        )
+        .with_details(json!({ "field": "report", "expected": "application/json" })));
+    }
+    let mut package = shell;
+    package.report = Some(parse_json::<Report>("report", &report.bytes)?);
+    for p in parts {
+        match p.name.as_str() {
+            "notice" => package.notice = Some(parse_json::<Notice>("notice", &p.bytes)?),
+            "working_group" => package.working_group = Some(parse_json::<WorkingGroupDocument>("working_group", &p.bytes)?),
+            "self_check" => package.self_check = Some(parse_json::<SelfCheckList>("self_check", &p.bytes)?),
+            "report" | "evidence" => {}
+            other => {
+                return Err(ApiError::invalid(other, format!("unknown form field `{other}`; expected report, notice, working_group, self_check or evidence")))
+            }
+        }
+    }
+    Ok((package, source))
+}
+
+/// Submit a package (department). JSON body: the package. Multipart: a `report` file (the
+/// report as JSON), optional `notice`, `working_group`, `self_check` (JSON) and repeated
+/// `evidence` files. The server stamps the receipt time and scores it at once. With an
+/// `Idempotency-Key` header a retry returns the first response and stores nothing new.
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/submissions", tag = "submissions", params(("id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
+    request_body(content = Package, content_type = "application/json"),
+    responses((status = 201, body = SubmitResponse), (status = 403, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn submit(
+    s: Svc,
+    cfg: web::Data<ApiConfig>,
+    Auth(c): Auth,
+    id: web::Path<i64>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let round_id = id.into_inner();
+    let idempotency_key = req
+        .headers()
+        .get("Idempotency-Key")
+        .map(|v| v.to_str().map(str::to_string))
+        .transpose()
+        .map_err(|_| ApiError::invalid("Idempotency-Key", "the key must be visible ASCII"))?;
+    if idempotency_key
+        .as_ref()
+        .is_some_and(|k| k.is_empty() || k.len() > 200)
+    {
+        return Err(ApiError::invalid("Idempotency-Key", "1 to 200 characters"));
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let limit = cfg.max_body_bytes;
+    let request = if content_type.starts_with("application/json") {
+        let body = read_body(payload, limit).await?;
+        let package: Package = serde_json::from_slice(&body).map_err(|e| serde_error(&e))?;
+        SubmitRequest {
+            package,
+            source_name: None,
+            evidence: Vec::new(),
+            idempotency_key,
+            request_hash: sha256_hex(&body),
+        }
+    } else if content_type.starts_with("multipart/form-data") {
+        let parts = read_parts(Multipart::new(req.headers(), payload), limit).await?;
+        let shell = {
+            let (s, c) = (s.clone(), c.clone());
+            blocking(move || s.package_shell(&c, round_id)).await?
+        };
+        let (package, source_name) = package_from_parts(&parts, shell)?;
+        let mut hashed = Vec::new();
+        for p in &parts {
+            hashed.extend_from_slice(p.name.as_bytes());
+            hashed.extend_from_slice(&p.bytes);
+        }
+        let evidence = parts
+            .into_iter()
+            .filter(|p| p.name == "evidence")
+            .map(|p| EvidenceUpload {
+                name: p.filename.unwrap_or_else(|| "evidence".to_string()),
+                content_type: p
+                    .content_type
+                    .unwrap_or_else(|| "application/octet-stream".to_string()),
+                bytes: p.bytes,
+            })
+            .collect();
+        SubmitRequest {
+            package,
+            source_name,
+            evidence,
+            idempotency_key,
+            request_hash: sha256_hex(&hashed),
+        }
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json (the package) or multipart/form-data (a report file and documents)",
+        ));
+    };
+    let stored = blocking(move || s.submit(&c, round_id, request)).await?;
+    let mut response =
+        HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED));
+    if stored.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.content_type("application/json").body(stored.body))
+}
+
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string())
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The department's current score sheet in the round.
+#[utoipa::path(get, path = "/api/v1/rounds/{id}/departments/{code}/score-sheet", tag = "submissions",
+    params(("id" = i64, Path), ("code" = String, Path)),
+    responses((status = 200, body = ScoreSheet), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn score_sheet(
+    s: Svc,
+    Auth(c): Auth,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (round_id, code) = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.score_sheet(&c, round_id, &code)).await?))
+}
+
+/// Every submission of the department in the round, oldest first.
+#[utoipa::path(get, path = "/api/v1/rounds/{id}/departments/{code}/submissions", tag = "submissions",
+    params(("id" = i64, Path), ("code" = String, Path)),
+    responses((status = 200, body = Vec<SubmissionView>), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn history(
+    s: Svc,
+    Auth(c): Auth,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (round_id, code) = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(move || s.submissions(&c, round_id, &code)).await?))
+}
+
+/// Download an evidence file.
+#[utoipa::path(get, path = "/api/v1/rounds/{id}/departments/{code}/evidence/{evidence_id}", tag = "submissions",
+    params(("id" = i64, Path), ("code" = String, Path), ("evidence_id" = i64, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn evidence(
+    s: Svc,
+    Auth(c): Auth,
+    path: web::Path<(i64, String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (round_id, code, id) = path.into_inner();
+    let file = blocking(move || s.evidence(&c, round_id, &code, id)).await?;
+    let ascii: String = file
+        .name
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ".-_".contains(ch) {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type(file.content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{ascii}\""),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(file.bytes))
+}

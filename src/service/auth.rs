@@ -1,0 +1,187 @@
+//! Bearer tokens: random, shown once, stored as SHA-256, compared in constant time.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use utoipa::ToSchema;
+
+use super::{Service, ServiceError, ServiceResult, TokenCreated};
+use crate::store::micros;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 财政局管理员: opens, closes and publishes rounds, manages tokens.
+    Admin,
+    /// 评审人员
+    Reviewer,
+    /// 预算部门: bound to one department.
+    Department,
+    /// Dashboards and readers.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+            Role::Department => "department",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Admin, Role::Reviewer, Role::Department, Role::Viewer]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// Who is calling: the token's id, role and (for a department) its department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub token_id: i64,
+    pub role: Role,
+    pub department: Option<String>,
+}
+
+impl Caller {
+    pub fn require(&self, roles: &[Role]) -> ServiceResult<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(format!(
+                "a {} token may not do this",
+                self.role.as_str()
+            )))
+        }
+    }
+
+    /// Admins and reviewers see every department; a department sees only its own.
+    pub fn may_see_department(&self, code: &str) -> bool {
+        match self.role {
+            Role::Admin | Role::Reviewer => true,
+            Role::Department => self.department.as_deref() == Some(code),
+            Role::Viewer => false,
+        }
+    }
+}
+
+/// A new random token: "kp_" and 64 hex digits (256 bits from the OS).
+pub fn generate_token() -> ServiceResult<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ServiceError::Conflict(format!("no randomness available: {e}")))?;
+    Ok(format!("kp_{}", hex(&bytes)))
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Service {
+    /// The caller a bearer token stands for.
+    pub fn authenticate(&self, token: &str) -> ServiceResult<Caller> {
+        let hash = hash_token(token.trim());
+        let row = self
+            .store
+            .token_by_hash(&hash)?
+            .ok_or(ServiceError::Unauthenticated)?;
+        // the lookup found the row by its hash; compare again in constant time before trusting it
+        if !bool::from(row.token_hash.as_bytes().ct_eq(hash.as_bytes())) {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let role = Role::parse(&row.role).ok_or(ServiceError::Unauthenticated)?;
+        Ok(Caller {
+            token_id: row.id,
+            role,
+            department: row.department_code,
+        })
+    }
+
+    /// Issues a token; a department token must name an existing department, other roles none.
+    pub fn create_token(
+        &self,
+        role: Role,
+        department: Option<&str>,
+        label: Option<&str>,
+    ) -> ServiceResult<TokenCreated> {
+        match (role, department) {
+            (Role::Department, None) => {
+                return Err(ServiceError::invalid(
+                    "department",
+                    "a department token needs a department code",
+                ))
+            }
+            (Role::Department, Some(code)) => {
+                if self.store.department(code)?.is_none() {
+                    return Err(ServiceError::invalid(
+                        "department",
+                        format!("department {code} does not exist"),
+                    ));
+                }
+            }
+            (_, Some(_)) => {
+                return Err(ServiceError::invalid(
+                    "department",
+                    "only department tokens are bound to a department",
+                ))
+            }
+            (_, None) => {}
+        }
+        let token = generate_token()?;
+        let row = self.store.insert_token(
+            &hash_token(&token),
+            role.as_str(),
+            department,
+            label,
+            micros(self.now()),
+        )?;
+        Ok(TokenCreated {
+            id: row.id,
+            token,
+            role,
+            department: row.department_code,
+        })
+    }
+
+    pub fn revoke_token(&self, id: i64) -> ServiceResult<()> {
+        if self.store.revoke_token(id, micros(self.now()))? {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound(format!(
+                "token {id} does not exist or is already revoked"
+            )))
+        }
+    }
+
+    /// At start: make `configured` an admin token, or create one when there is no admin token at
+    /// all. Returns a newly created token, to be printed once.
+    pub fn bootstrap_admin(&self, configured: Option<&str>) -> ServiceResult<Option<String>> {
+        if let Some(token) = configured.map(str::trim).filter(|t| !t.is_empty()) {
+            let hash = hash_token(token);
+            if self.store.token_by_hash(&hash)?.is_none() {
+                self.store.insert_token(
+                    &hash,
+                    Role::Admin.as_str(),
+                    None,
+                    Some("KAOPING_ADMIN_TOKEN"),
+                    micros(self.now()),
+                )?;
+            }
+            return Ok(None);
+        }
+        if self.store.live_admin_tokens()? > 0 {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.create_token(Role::Admin, None, Some("first admin"))?
+                .token,
+        ))
+    }
+}

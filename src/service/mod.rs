@@ -1,0 +1,156 @@
+//! The application's commands and queries: who may do what, the round's life, submissions scored
+//! as they arrive. Blocking code over the store; the HTTP layer runs it on a worker thread.
+
+mod auth;
+mod rounds;
+mod submissions;
+mod views;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::calendar::WorkCalendar;
+use crate::rubric::{Rubric, RubricError};
+use crate::store::{Store, StoreError};
+
+pub use auth::{generate_token, hash_token, Caller, Role};
+pub use submissions::{sha256_hex, EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse};
+pub use views::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("a bearer token is required")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Bad input: which field, what was expected.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("the Idempotency-Key was used before with a different request")]
+    IdempotencyMismatch,
+    #[error("the round's rubric cannot be loaded")]
+    Rubric(#[from] RubricError),
+    #[error("storage failed")]
+    Store(#[source] StoreError),
+    #[error("cannot encode a stored document")]
+    Json(#[from] serde_json::Error),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => ServiceError::Conflict(m),
+            StoreError::Missing(m) => ServiceError::NotFound(m),
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+impl ServiceError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Rubrics a round may be opened with: the built-in ones and the `*.toml` files of a directory.
+#[derive(Debug, Clone, Default)]
+pub struct RubricCatalog {
+    sources: HashMap<String, String>,
+}
+
+impl RubricCatalog {
+    /// The built-in rubrics plus every valid rubric file in `dir` (a bad file is an error).
+    pub fn load(dir: Option<&std::path::Path>) -> Result<Self, RubricError> {
+        let mut sources = HashMap::new();
+        for id in crate::rubric::builtin_ids() {
+            if let Some(src) = crate::rubric::builtin_source(id) {
+                sources.insert(id.to_string(), src.to_string());
+            }
+        }
+        if let Some(dir) = dir {
+            let entries = std::fs::read_dir(dir).map_err(|source| RubricError::Read {
+                origin: dir.display().to_string(),
+                source,
+            })?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    let rubric = Rubric::load(&path)?;
+                    let src =
+                        std::fs::read_to_string(&path).map_err(|source| RubricError::Read {
+                            origin: path.display().to_string(),
+                            source,
+                        })?;
+                    sources.insert(rubric.id, src);
+                }
+            }
+        }
+        Ok(RubricCatalog { sources })
+    }
+
+    pub fn source(&self, id: &str) -> Option<&str> {
+        self.sources.get(id).map(String::as_str)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.sources.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+/// The service: the store, the rubrics, the calendar.
+#[derive(Clone)]
+pub struct Service {
+    pub store: Store,
+    pub rubrics: Arc<RubricCatalog>,
+    pub calendar: &'static WorkCalendar,
+    /// Rounds' pinned rubrics, parsed once.
+    pinned: Arc<RwLock<HashMap<i64, Arc<Rubric>>>>,
+    /// The clock; tests may fix it.
+    clock: fn() -> DateTime<Utc>,
+}
+
+impl Service {
+    pub fn new(store: Store, rubrics: RubricCatalog) -> Self {
+        Service {
+            store,
+            rubrics: Arc::new(rubrics),
+            calendar: WorkCalendar::embedded(),
+            pinned: Arc::default(),
+            clock: Utc::now,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// The rubric a round was opened with, from its stored source.
+    fn round_rubric(&self, round_id: i64, source: &str) -> ServiceResult<Arc<Rubric>> {
+        if let Some(r) = self
+            .pinned
+            .read()
+            .ok()
+            .and_then(|m| m.get(&round_id).cloned())
+        {
+            return Ok(r);
+        }
+        let rubric = Arc::new(Rubric::from_toml_str(source, &format!("round {round_id}"))?);
+        if let Ok(mut m) = self.pinned.write() {
+            m.insert(round_id, rubric.clone());
+        }
+        Ok(rubric)
+    }
+}

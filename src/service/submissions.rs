@@ -1,0 +1,341 @@
+//! Submissions: stamped by the server, scored at once, kept as history, replayed on a retry.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::rounds::round;
+use super::views::{EvidenceView, RoundState, SubmissionView};
+use super::{Caller, Role, Service, ServiceError, ServiceResult};
+use crate::calendar::shanghai_date;
+use crate::model::{Package, ScoreSheet};
+use crate::scoring::{self, ScoringInput};
+use crate::store::{
+    from_micros, micros, EvidenceMeta, IdempotencyRecord, NewEvidence, NewSubmission, SubmissionRow,
+};
+
+/// An evidence file as uploaded.
+#[derive(Debug, Clone)]
+pub struct EvidenceUpload {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A department's submission as the HTTP layer received it.
+#[derive(Debug, Clone)]
+pub struct SubmitRequest {
+    pub package: Package,
+    /// The uploaded report file's name (multipart).
+    pub source_name: Option<String>,
+    pub evidence: Vec<EvidenceUpload>,
+    pub idempotency_key: Option<String>,
+    /// SHA-256 of the request body: a retry must send the same request.
+    pub request_hash: String,
+}
+
+/// The answer to a submission: the stored submission and its score sheet.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SubmitResponse {
+    pub submission: SubmissionView,
+    pub score_sheet: ScoreSheet,
+}
+
+/// A response body as sent (and, under an Idempotency-Key, as replayed).
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+/// Totals are stored × 10000 so rankings can order them in SQL exactly.
+fn scaled(total: Decimal) -> i64 {
+    (total * Decimal::from(10_000))
+        .trunc()
+        .try_into()
+        .unwrap_or(i64::MAX)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn view(row: &SubmissionRow, evidence: &[EvidenceMeta]) -> SubmissionView {
+    SubmissionView {
+        id: row.id,
+        round_id: row.round_id,
+        department: row.department_code.clone(),
+        seq: row.seq,
+        current: row.is_current,
+        submitted_at: from_micros(row.submitted_at),
+        late: row.late,
+        total: Decimal::new(row.total_scaled, 4).normalize(),
+        complete: row.complete,
+        source_name: row.source_name.clone(),
+        evidence: evidence
+            .iter()
+            .map(|e| EvidenceView {
+                id: e.id,
+                name: e.name.clone(),
+                content_type: e.content_type.clone(),
+                sha256: e.sha256.clone(),
+                size: e.size,
+                url: format!(
+                    "/api/v1/rounds/{}/departments/{}/evidence/{}",
+                    row.round_id, row.department_code, e.id
+                ),
+            })
+            .collect(),
+    }
+}
+
+impl Service {
+    /// Checks that the round exists, the department takes part and the caller may see it.
+    fn department_in_round(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+    ) -> ServiceResult<super::Round> {
+        let r = self.round(caller, round_id)?;
+        if !caller.may_see_department(code) {
+            return Err(ServiceError::Forbidden(format!(
+                "a {} token may not see department {code}'s results before publication",
+                caller.role.as_str()
+            )));
+        }
+        if !r.departments.iter().any(|d| d == code) {
+            return Err(ServiceError::NotFound(format!(
+                "department {code} does not take part in round {round_id}"
+            )));
+        }
+        Ok(r)
+    }
+
+    pub fn submit(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        req: SubmitRequest,
+    ) -> ServiceResult<StoredResponse> {
+        caller.require(&[Role::Department])?;
+        let code = caller
+            .department
+            .clone()
+            .ok_or_else(|| ServiceError::Forbidden("the token is bound to no department".into()))?;
+        let (row, codes) = self
+            .store
+            .round(round_id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+        if !codes.contains(&code) {
+            return Err(ServiceError::Forbidden(format!(
+                "department {code} does not take part in round {round_id}"
+            )));
+        }
+        if let Some(key) = &req.idempotency_key {
+            if let Some(stored) = self.replay(caller, key, &req.request_hash)? {
+                return Ok(stored);
+            }
+        }
+        let round = round(&row, codes)?;
+        if round.state != RoundState::Open {
+            return Err(ServiceError::Conflict(format!(
+                "round {round_id} is {}: submissions are closed",
+                round.state.as_str()
+            )));
+        }
+        let mut package = req.package;
+        if let Some(other) = package.department.code.as_deref().filter(|c| *c != code) {
+            return Err(ServiceError::Forbidden(format!(
+                "the package is for department {other}, the token for {code}"
+            )));
+        }
+        package.department.code = Some(code.clone());
+        let now = self.now();
+        // the server's clock decides when the report was received, never the client
+        package.submitted_at = Some(now);
+        let rubric = self.round_rubric(round_id, &row.rubric_source)?;
+        let sheet = scoring::score(
+            &rubric,
+            self.calendar,
+            ScoringInput {
+                deadline: Some(round.deadline),
+                received_at: Some(now),
+                ..ScoringInput::package(&package)
+            },
+        )
+        .map_err(|e| ServiceError::invalid("package", e.to_string()))?;
+        let files = req
+            .evidence
+            .into_iter()
+            .map(|f| NewEvidence {
+                sha256: sha256_hex(&f.bytes),
+                name: f.name,
+                content_type: f.content_type,
+                content: f.bytes,
+            })
+            .collect();
+        let sheet_json = serde_json::to_string(&sheet)?;
+        let new = NewSubmission {
+            round_id,
+            department_code: code,
+            submitted_at: micros(now),
+            late: shanghai_date(now) > round.deadline,
+            package: serde_json::to_string(&package)?,
+            score_sheet: sheet_json,
+            total_scaled: scaled(sheet.total),
+            complete: sheet.complete,
+            submitted_by: caller.token_id,
+            source_name: req.source_name,
+        };
+        let idempotency = req.idempotency_key.as_deref().map(|key| IdempotencyRecord {
+            token_id: caller.token_id,
+            key,
+            request_hash: &req.request_hash,
+            now: micros(now),
+        });
+        let result = self
+            .store
+            .insert_submission(new, files, idempotency, |row, evidence| {
+                let body = serde_json::to_string(&SubmitResponse {
+                    submission: view(row, evidence),
+                    score_sheet: sheet.clone(),
+                })?;
+                Ok((201, body))
+            });
+        match result {
+            Ok((_, _, (status, body))) => Ok(StoredResponse {
+                status: u16::try_from(status).unwrap_or(201),
+                body,
+                replayed: false,
+            }),
+            // a concurrent retry with the same key won the race: answer as it was answered
+            Err(e) if e.is_unique_violation() && req.idempotency_key.is_some() => {
+                let key = req.idempotency_key.as_deref().unwrap_or_default();
+                self.replay(caller, key, &req.request_hash)?
+                    .ok_or(ServiceError::Store(e))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn replay(
+        &self,
+        caller: &Caller,
+        key: &str,
+        request_hash: &str,
+    ) -> ServiceResult<Option<StoredResponse>> {
+        let Some(stored) = self.store.idempotent_response(caller.token_id, key)? else {
+            return Ok(None);
+        };
+        if stored.request_hash != request_hash {
+            return Err(ServiceError::IdempotencyMismatch);
+        }
+        Ok(Some(StoredResponse {
+            status: u16::try_from(stored.status).unwrap_or(201),
+            body: stored.body,
+            replayed: true,
+        }))
+    }
+
+    /// The department's current score sheet in a round.
+    pub fn score_sheet(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+    ) -> ServiceResult<ScoreSheet> {
+        self.department_in_round(caller, round_id, code)?;
+        let row = self
+            .store
+            .current_submission(round_id, code)?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "department {code} has not submitted in round {round_id}"
+                ))
+            })?;
+        Ok(serde_json::from_str(&row.score_sheet)?)
+    }
+
+    /// Every submission of the department in the round, oldest first.
+    pub fn submissions(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+    ) -> ServiceResult<Vec<SubmissionView>> {
+        self.department_in_round(caller, round_id, code)?;
+        Ok(self
+            .store
+            .submission_history(round_id, code)?
+            .iter()
+            .map(|(row, evidence)| view(row, evidence))
+            .collect())
+    }
+
+    /// An evidence file: name, content type, bytes.
+    pub fn evidence(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+        id: i64,
+    ) -> ServiceResult<EvidenceUpload> {
+        self.department_in_round(caller, round_id, code)?;
+        let (file, sub) = self.store.evidence_file(id)?;
+        if sub.round_id != round_id || sub.department_code != code {
+            return Err(ServiceError::NotFound(format!(
+                "evidence {id} does not exist here"
+            )));
+        }
+        Ok(EvidenceUpload {
+            name: file.name,
+            content_type: file.content_type,
+            bytes: file.content,
+        })
+    }
+}
+
+impl Service {
+    /// The package frame of an upload: the caller's department (name, level from its category)
+    /// and the round's year; the documents are filled in from the uploaded files.
+    pub fn package_shell(&self, caller: &Caller, round_id: i64) -> ServiceResult<Package> {
+        caller.require(&[Role::Department])?;
+        let code = caller
+            .department
+            .clone()
+            .ok_or_else(|| ServiceError::Forbidden("the token is bound to no department".into()))?;
+        let (row, _) = self
+            .store
+            .round(round_id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+        let dept = self
+            .store
+            .department(&code)?
+            .ok_or_else(|| ServiceError::NotFound(format!("department {code} does not exist")))?;
+        let level = if dept.category.contains('县') || dept.category.contains('区') {
+            crate::model::DepartmentLevel::County
+        } else {
+            crate::model::DepartmentLevel::Municipal
+        };
+        Ok(Package {
+            department: crate::model::Department {
+                code: Some(code),
+                name: dept.name,
+                level,
+            },
+            year: row.year,
+            notice: None,
+            working_group: None,
+            self_check: None,
+            report: None,
+            evidence: Vec::new(),
+            submitted_at: None,
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! Persistence: diesel on SQLite (the zero-config default) or PostgreSQL, picked from the URL.
+//!
+//! All SQL lives here. Every command runs in one transaction; SQLite writes take the write lock up
+//! front (`BEGIN IMMEDIATE`) so concurrent writers queue on busy_timeout instead of failing.
+
+mod departments;
+mod pool;
+mod rounds;
+pub mod schema;
+mod submissions;
+mod tokens;
+
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use departments::{DepartmentRow, NewDepartment};
+pub use pool::{Backend, DbPool};
+pub use rounds::{NewRound, RoundRow};
+pub use submissions::{
+    EvidenceMeta, EvidenceRow, IdempotencyRecord, IdempotencyRow, NewEvidence, NewSubmission,
+    SubmissionRow,
+};
+pub use tokens::TokenRow;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL {0:?} is neither postgres://… nor sqlite://…")]
+    BadUrl(String),
+    #[error("cannot connect to the database")]
+    Connect(#[source] diesel::ConnectionError),
+    #[error("no database connection available")]
+    Pool(#[from] r2d2::Error),
+    #[error("database error")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error("stored JSON is unreadable")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Missing(String),
+}
+
+impl StoreError {
+    /// A unique constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The database: a pool of connections to one backend.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: DbPool,
+}
+
+/// Runs `$body` with `$c` bound to a pooled connection of whichever backend the store has.
+macro_rules! with_conn {
+    ($store:expr, |$c:ident| $body:expr) => {{
+        match &$store.pool {
+            $crate::store::DbPool::Sqlite(p) => {
+                let mut conn = p.get()?;
+                let $c = &mut *conn;
+                $body
+            }
+            $crate::store::DbPool::Pg(p) => {
+                let mut conn = p.get()?;
+                let $c = &mut *conn;
+                $body
+            }
+        }
+    }};
+}
+
+/// Runs `$body` in a write transaction (`BEGIN IMMEDIATE` on SQLite).
+macro_rules! write_tx {
+    ($store:expr, |$c:ident| $body:expr) => {{
+        use diesel::Connection as _;
+        match &$store.pool {
+            $crate::store::DbPool::Sqlite(p) => {
+                let mut conn = p.get()?;
+                conn.immediate_transaction(|$c| $body)
+            }
+            $crate::store::DbPool::Pg(p) => {
+                let mut conn = p.get()?;
+                conn.transaction(|$c| $body)
+            }
+        }
+    }};
+}
+pub(crate) use {with_conn, write_tx};
+
+impl Store {
+    /// Connects to `url` (`postgres://…`, `sqlite://PATH`, or a bare file path for SQLite).
+    pub fn connect(url: &str) -> StoreResult<Store> {
+        Ok(Store {
+            pool: DbPool::connect(url)?,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    /// Applies every pending migration.
+    pub fn migrate(&self) -> StoreResult<usize> {
+        let run = |r: Result<Vec<_>, _>| {
+            r.map(|v: Vec<_>| v.len())
+                .map_err(|e: Box<dyn std::error::Error + Send + Sync>| {
+                    StoreError::Migration(e.to_string())
+                })
+        };
+        match &self.pool {
+            DbPool::Sqlite(p) => run(p.get()?.run_pending_migrations(SQLITE_MIGRATIONS)),
+            DbPool::Pg(p) => run(p.get()?.run_pending_migrations(PG_MIGRATIONS)),
+        }
+    }
+
+    /// Reverts every applied migration (used by the test that proves they reverse cleanly).
+    pub fn revert_all(&self) -> StoreResult<usize> {
+        let run = |r: Result<Vec<_>, _>| {
+            r.map(|v: Vec<_>| v.len())
+                .map_err(|e: Box<dyn std::error::Error + Send + Sync>| {
+                    StoreError::Migration(e.to_string())
+                })
+        };
+        match &self.pool {
+            DbPool::Sqlite(p) => run(p.get()?.revert_all_migrations(SQLITE_MIGRATIONS)),
+            DbPool::Pg(p) => run(p.get()?.revert_all_migrations(PG_MIGRATIONS)),
+        }
+    }
+
+    /// Connections in use and idle.
+    pub fn pool_state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+
+    /// The database answers.
+    pub fn ping(&self) -> StoreResult<()> {
+        use diesel::RunQueryDsl;
+        with_conn!(self, |c| {
+            diesel::sql_query("SELECT 1").execute(c)?;
+            Ok(())
+        })
+    }
+}
+
+/// Microseconds since the epoch, the stored form of an instant.
+pub fn micros(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+pub fn from_micros(us: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

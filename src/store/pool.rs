@@ -1,0 +1,78 @@
+//! Connection pools. The backend is picked from the URL scheme here, so a PostgreSQL connection
+//! error is reported as PostgreSQL said it (diesel's MultiConnection would hide it).
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use super::{StoreError, StoreResult};
+
+#[derive(Clone)]
+pub enum DbPool {
+    Sqlite(r2d2::Pool<ConnectionManager<SqliteConnection>>),
+    Pg(r2d2::Pool<ConnectionManager<PgConnection>>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// WAL for concurrent readers, enforced foreign keys, and a wait instead of SQLITE_BUSY.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        // busy_timeout first, so the statements after it wait rather than fail; journal_mode is
+        // a property of the file, set once when the pool is built
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl DbPool {
+    pub fn connect(url: &str) -> StoreResult<DbPool> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // connect once outside the pool so PostgreSQL's own message reaches the operator
+            PgConnection::establish(url).map_err(StoreError::Connect)?;
+            let pool = r2d2::Pool::builder()
+                .max_size(16)
+                .connection_timeout(Duration::from_secs(10))
+                .build(ConnectionManager::<PgConnection>::new(url))?;
+            return Ok(DbPool::Pg(pool));
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        if path.is_empty() || url.contains("://") && !url.starts_with("sqlite://") {
+            return Err(StoreError::BadUrl(url.to_string()));
+        }
+        let mut first = SqliteConnection::establish(path).map_err(StoreError::Connect)?;
+        first.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .connection_timeout(Duration::from_secs(10))
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(ConnectionManager::<SqliteConnection>::new(path))?;
+        Ok(DbPool::Sqlite(pool))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbPool::Sqlite(_) => Backend::Sqlite,
+            DbPool::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Connections in use and idle, for the metrics.
+    pub fn state(&self) -> r2d2::State {
+        match self {
+            DbPool::Sqlite(p) => p.state(),
+            DbPool::Pg(p) => p.state(),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+use diesel::prelude::*;
+
+use super::schema::{departments, round_departments, rounds};
+use super::{with_conn, write_tx, Store, StoreError, StoreResult};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = rounds)]
+pub struct RoundRow {
+    pub id: i64,
+    pub year: i32,
+    pub title: String,
+    pub deadline: String,
+    pub rubric_id: String,
+    /// The rubric's TOML as it was when the round opened: the round is pinned to it.
+    pub rubric_source: String,
+    pub state: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = rounds)]
+pub struct NewRound {
+    pub year: i32,
+    pub title: String,
+    pub deadline: String,
+    pub rubric_id: String,
+    pub rubric_source: String,
+    pub state: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Store {
+    /// Creates a round with its departments; every department must exist.
+    pub fn create_round(
+        &self,
+        new: NewRound,
+        codes: &[String],
+    ) -> StoreResult<(RoundRow, Vec<String>)> {
+        write_tx!(self, |c| {
+            let known: Vec<String> = departments::table
+                .filter(departments::code.eq_any(codes))
+                .select(departments::code)
+                .load(c)?;
+            if let Some(missing) = codes.iter().find(|code| !known.contains(code)) {
+                return Err(StoreError::Missing(format!(
+                    "department {missing} does not exist"
+                )));
+            }
+            let id: i64 = diesel::insert_into(rounds::table)
+                .values(&new)
+                .returning(rounds::id)
+                .get_result(c)?;
+            let links: Vec<_> = codes
+                .iter()
+                .map(|code| {
+                    (
+                        round_departments::round_id.eq(id),
+                        round_departments::department_code.eq(code),
+                    )
+                })
+                .collect();
+            diesel::insert_into(round_departments::table)
+                .values(&links)
+                .execute(c)?;
+            let row = rounds::table
+                .find(id)
+                .select(RoundRow::as_select())
+                .first(c)?;
+            Ok((row, codes.to_vec()))
+        })
+    }
+
+    pub fn rounds(&self) -> StoreResult<Vec<RoundRow>> {
+        with_conn!(self, |c| Ok(rounds::table
+            .order(rounds::id.desc())
+            .select(RoundRow::as_select())
+            .load(c)?))
+    }
+
+    /// A round with the codes of its departments.
+    pub fn round(&self, id: i64) -> StoreResult<Option<(RoundRow, Vec<String>)>> {
+        with_conn!(self, |c| {
+            let Some(row) = rounds::table
+                .find(id)
+                .select(RoundRow::as_select())
+                .first(c)
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let codes = round_departments::table
+                .filter(round_departments::round_id.eq(id))
+                .order(round_departments::department_code)
+                .select(round_departments::department_code)
+                .load(c)?;
+            Ok(Some((row, codes)))
+        })
+    }
+
+    /// Moves a round from one state to the next; Conflict when it is not in `from`.
+    pub fn set_round_state(
+        &self,
+        id: i64,
+        from: &str,
+        to: &str,
+        now: i64,
+    ) -> StoreResult<RoundRow> {
+        write_tx!(self, |c| {
+            let changed = diesel::update(rounds::table.find(id).filter(rounds::state.eq(from)))
+                .set((rounds::state.eq(to), rounds::updated_at.eq(now)))
+                .execute(c)?;
+            let row: Option<RoundRow> = rounds::table
+                .find(id)
+                .select(RoundRow::as_select())
+                .first(c)
+                .optional()?;
+            match (changed, row) {
+                (_, None) => Err(StoreError::Missing(format!("round {id} does not exist"))),
+                (0, Some(r)) => Err(StoreError::Conflict(format!(
+                    "round {id} is {}, not {from}",
+                    r.state
+                ))),
+                (_, Some(r)) => Ok(r),
+            }
+        })
+    }
+}
