@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 
 use crate::calendar::{CalendarError, WorkCalendar};
+use crate::client::{self, ClientError, Submission};
 use crate::model::{Judgment, Override, Package};
 use crate::render;
 use crate::rubric::{Rubric, RubricError, DEFAULT_RUBRIC};
@@ -46,6 +47,47 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Talk to a kaoping server: submit, read score sheets, list rounds.
+    Client(ClientArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClientArgs {
+    /// The server's base URL, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "KAOPING_SERVER")]
+    pub server: String,
+    /// A bearer token (prefer the environment variable: arguments are visible to other users).
+    #[arg(long, env = "KAOPING_TOKEN", hide_env_values = true)]
+    pub token: String,
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    pub format: Format,
+    #[command(subcommand)]
+    pub command: ClientCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Submit to a round (department token): one package .json file, or a report file followed
+    /// by notice.json, working_group.json, self_check.json and evidence files (multipart).
+    Submit {
+        /// The round's id.
+        round: i64,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Retry-safe key; by default the SHA-256 of the round and the files, so running the
+        /// same command again stores nothing new.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Print a department's current score sheet in a round.
+    Sheet {
+        /// The round's id.
+        round: i64,
+        /// The department's code.
+        code: String,
+    },
+    /// List the rounds the token may see.
+    Rounds,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -73,6 +115,9 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Fill the database with a demo round: the two real reports and generated departments.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -191,6 +236,8 @@ pub enum CliError {
     Service(#[from] ServiceError),
     #[error("the server stopped with an error")]
     Serve(#[source] std::io::Error),
+    #[error(transparent)]
+    Client(#[from] ClientError),
 }
 
 /// Reviewers' input for `check --judgments`.
@@ -267,6 +314,7 @@ pub fn execute(cli: Cli) -> Result<String, CliError> {
                 t.role.as_str()
             ))
         }
+        Command::Client(args) => client_command(args),
         Command::Rubric {
             command: RubricCommand::Show { rubric, format },
         } => {
@@ -274,6 +322,39 @@ pub fn execute(cli: Cli) -> Result<String, CliError> {
             match format {
                 Format::Text => Ok(render::rubric(&r)),
                 Format::Json => serde_json::to_string_pretty(&r).map_err(CliError::Output),
+            }
+        }
+    }
+}
+
+fn client_command(args: ClientArgs) -> Result<String, CliError> {
+    let c = client::Client::new(&args.server, &args.token)?;
+    match args.command {
+        ClientCommand::Submit {
+            round,
+            files,
+            idempotency_key,
+        } => {
+            let submission = Submission::from_files(&files)?;
+            let key = idempotency_key.unwrap_or_else(|| submission.idempotency_key(round));
+            let submitted = c.submit(round, submission, &key)?;
+            match args.format {
+                Format::Text => Ok(client::render_submitted(&submitted)),
+                Format::Json => serde_json::to_string_pretty(&submitted).map_err(CliError::Output),
+            }
+        }
+        ClientCommand::Sheet { round, code } => {
+            let sheet = c.score_sheet(round, &code)?;
+            match args.format {
+                Format::Text => Ok(render::score_sheet(&sheet)),
+                Format::Json => serde_json::to_string_pretty(&sheet).map_err(CliError::Output),
+            }
+        }
+        ClientCommand::Rounds => {
+            let rounds = c.rounds()?;
+            match args.format {
+                Format::Text => Ok(client::render_rounds(&rounds)),
+                Format::Json => serde_json::to_string_pretty(&rounds).map_err(CliError::Output),
             }
         }
     }
@@ -305,6 +386,7 @@ fn serve(args: ServeArgs) -> Result<String, CliError> {
     config.rubric_dir = args.rubric_dir;
     config.admin_token = std::env::var("KAOPING_ADMIN_TOKEN").ok();
     config.workers = args.workers;
+    let demo = args.demo;
     actix_web::rt::System::new().block_on(async move {
         let running = server::start(&config)?;
         let base = format!("http://{}", running.addr);
@@ -312,6 +394,13 @@ fn serve(args: ServeArgs) -> Result<String, CliError> {
             println!(
                 "First start: an admin token was created. It is shown this once:\n\n    {token}\n"
             );
+        }
+        if demo {
+            let service = running.service.clone();
+            let seeded = actix_web::web::block(move || crate::demo::seed(&service))
+                .await
+                .map_err(|e| CliError::Serve(std::io::Error::other(e.to_string())))??;
+            println!("{}", seeded.describe(&base));
         }
         println!(
             "kaoping serving on {base} (database {})",

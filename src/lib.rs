@@ -34,6 +34,8 @@ pub mod api;
 pub mod calendar;
 pub mod checks;
 pub mod cli;
+pub mod client;
+pub mod demo;
 pub mod model;
 pub mod render;
 pub mod rubric;

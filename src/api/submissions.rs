@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::auth::{blocking, Auth};
 use super::error::{serde_error, too_large, ApiError, ErrorEnvelope};
-use super::ApiConfig;
+use super::{ApiConfig, Metrics};
 use crate::model::{Notice, Package, Report, ScoreSheet, SelfCheckList, WorkingGroupDocument};
 use crate::service::{
     sha256_hex, EvidenceUpload, Service, SubmissionView, SubmitRequest, SubmitResponse,
@@ -131,6 +131,7 @@ fn package_from_parts(
 pub async fn submit(
     s: Svc,
     cfg: web::Data<ApiConfig>,
+    metrics: web::Data<Metrics>,
     Auth(c): Auth,
     id: web::Path<i64>,
     req: HttpRequest,
@@ -204,6 +205,10 @@ pub async fn submit(
         ));
     };
     let stored = blocking(move || s.submit(&c, round_id, request)).await?;
+    if !stored.replayed {
+        metrics.submissions.inc();
+        metrics.checks.inc();
+    }
     let mut response =
         HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED));
     if stored.replayed {

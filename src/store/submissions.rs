@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use super::schema::{evidence, idempotency_keys, submissions};
-use super::{with_conn, write_tx, Store, StoreError, StoreResult};
+use super::{with_conn, write_tx, Backend, Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = submissions)]
@@ -99,7 +99,18 @@ impl Store {
         idempotency: Option<IdempotencyRecord<'_>>,
         respond: impl Fn(&SubmissionRow, &[EvidenceMeta]) -> StoreResult<(i32, String)>,
     ) -> StoreResult<(SubmissionRow, Vec<EvidenceMeta>, (i32, String))> {
+        let postgres = self.backend() == Backend::Postgres;
         write_tx!(self, |c| {
+            if postgres {
+                // READ COMMITTED lets two writers read the same MAX(seq): serialise the writers of
+                // one department's submissions in a round (SQLite's BEGIN IMMEDIATE already does)
+                diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                    .bind::<diesel::sql_types::Integer, _>(
+                        i32::try_from(new.round_id).unwrap_or(i32::MAX),
+                    )
+                    .bind::<diesel::sql_types::Text, _>(&new.department_code)
+                    .execute(c)?;
+            }
             let same = submissions::table
                 .filter(submissions::round_id.eq(new.round_id))
                 .filter(submissions::department_code.eq(&new.department_code));

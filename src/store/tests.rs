@@ -1288,10 +1288,7 @@ fn concurrent_submissions(store: &Store) {
     );
 }
 
-on_both!(concurrent_submissions => concurrent_submissions_sqlite,
-    #[ignore = "BUG: insert_submission computes seq as MAX(seq)+1 under READ COMMITTED without a lock; \
-                concurrent PostgreSQL writers collide on UNIQUE (round_id, department_code, seq)"]
-    concurrent_submissions_postgres);
+on_both!(concurrent_submissions => concurrent_submissions_sqlite, concurrent_submissions_postgres);
 
 // ---------------------------------------------------------------------------------------------
 // 9. Connecting.
