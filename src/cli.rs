@@ -370,13 +370,23 @@ fn open_store(db: &DbArgs) -> Result<Store, CliError> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // logs go to stderr: stdout carries what a person must read (the first token, the URLs)
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// Prints a line of the server's banner; a closed stdout must not bring the server down.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
 }
 
 fn serve(args: ServeArgs) -> Result<String, CliError> {
@@ -391,7 +401,7 @@ fn serve(args: ServeArgs) -> Result<String, CliError> {
         let running = server::start(&config)?;
         let base = format!("http://{}", running.addr);
         if let Some(token) = &running.new_admin_token {
-            println!(
+            say!(
                 "First start: an admin token was created. It is shown this once:\n\n    {token}\n"
             );
         }
@@ -400,15 +410,15 @@ fn serve(args: ServeArgs) -> Result<String, CliError> {
             let seeded = actix_web::web::block(move || crate::demo::seed(&service))
                 .await
                 .map_err(|e| CliError::Serve(std::io::Error::other(e.to_string())))??;
-            println!("{}", seeded.describe(&base));
+            say!("{}", seeded.describe(&base));
         }
-        println!(
+        say!(
             "kaoping serving on {base} (database {})",
             redact(&config.database_url)
         );
-        println!("  API docs:   {base}/docs/");
-        println!("  OpenAPI:    {base}/api/v1/openapi.json");
-        println!("  health:     {base}/healthz  {base}/readyz");
+        say!("  API docs:   {base}/docs/");
+        say!("  OpenAPI:    {base}/api/v1/openapi.json");
+        say!("  health:     {base}/healthz  {base}/readyz");
         running.server.await.map_err(CliError::Serve)?;
         Ok(String::new())
     })

@@ -57,7 +57,12 @@ on_both_db!(configured_admin_token_is_used_and_no_other_is_made, |db| {
     let (base, handle, created) = start_on(&db, Some(ADMIN));
     assert_eq!(created, None);
     assert_eq!(get(&base, "/api/v1/rounds", ADMIN).await.status(), 200);
-    assert_error(get(&base, "/api/v1/rounds", "kp_other").await, 401, "unauthenticated").await;
+    assert_error(
+        get(&base, "/api/v1/rounds", "kp_other").await,
+        401,
+        "unauthenticated",
+    )
+    .await;
     handle.stop(true).await;
     // started again without it: an admin token exists, so none is made, and it still works
     let (base, handle, created) = start_on(&db, None);
@@ -72,13 +77,26 @@ on_both_db!(cli_migrates_and_creates_a_working_token_offline, |db| {
     assert!(out.status.success(), "{out:?}");
     let first = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(first.contains("migration(s) applied"), "{first}");
-    assert!(!first.starts_with("0 "), "a fresh database gets its migrations: {first}");
+    assert!(
+        !first.starts_with("0 "),
+        "a fresh database gets its migrations: {first}"
+    );
     let out = kaoping(&["migrate", "--database-url", &url]);
     assert!(out.status.success(), "{out:?}");
     let again = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(again.starts_with("0 migration(s)"), "nothing left to apply: {again}");
+    assert!(
+        again.starts_with("0 migration(s)"),
+        "nothing left to apply: {again}"
+    );
 
-    let out = kaoping(&["token", "create", "--role", "reviewer", "--database-url", &url]);
+    let out = kaoping(&[
+        "token",
+        "create",
+        "--role",
+        "reviewer",
+        "--database-url",
+        &url,
+    ]);
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let reviewer = stdout.lines().next().expect("a line").trim().to_string();
@@ -125,8 +143,10 @@ on_both_db!(cli_migrates_and_creates_a_working_token_offline, |db| {
     let r = client
         .post(format!("{base}/api/v1/rounds"))
         .bearer_auth(ADMIN)
-        .json(&json!({ "year": 2024, "title": "2024年度考核", "deadline": AHEAD,
-                       "rubric": "yueyang-2024", "departments": [JUNSHAN_CODE] }))
+        .json(
+            &json!({ "year": 2024, "title": "2024年度考核", "deadline": AHEAD,
+                       "rubric": "yueyang-2024", "departments": [JUNSHAN_CODE] }),
+        )
         .send()
         .await
         .expect("sent");
@@ -148,7 +168,14 @@ on_both_db!(cli_migrates_and_creates_a_working_token_offline, |db| {
 
 on_both_db!(cli_department_token_needs_a_department, |db| {
     let url = db.url();
-    let out = kaoping(&["token", "create", "--role", "department", "--database-url", &url]);
+    let out = kaoping(&[
+        "token",
+        "create",
+        "--role",
+        "department",
+        "--database-url",
+        &url,
+    ]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
@@ -166,6 +193,12 @@ on_both_db!(cli_department_token_needs_a_department, |db| {
         &url,
     ]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end().lines().count(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr)
+            .trim_end()
+            .lines()
+            .count(),
+        1
+    );
     assert!(out.stdout.is_empty(), "no token printed: {out:?}");
 });

@@ -13,7 +13,13 @@ use reqwest::multipart::Form;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-async fn keyed(app: &TestApp, round: i64, token: &str, package: &str, key: &str) -> reqwest::Response {
+async fn keyed(
+    app: &TestApp,
+    round: i64,
+    token: &str,
+    package: &str,
+    key: &str,
+) -> reqwest::Response {
     app.post_raw(
         &submissions_path(round),
         token,
@@ -29,36 +35,46 @@ fn replayed(r: &reqwest::Response) -> Option<String> {
         .map(|v| v.to_str().unwrap_or_default().to_string())
 }
 
-on_both!(a_retry_returns_the_first_response_and_stores_nothing, |app| {
-    let (dept, round) = junshan_round(&app, AHEAD).await;
-    let r = keyed(&app, round, &dept, JUNSHAN, "retry-1").await;
-    assert_eq!(r.status(), 201);
-    assert_eq!(replayed(&r), None, "the first answer is not a replay");
-    let first = r.text().await.expect("body");
-    for _ in 0..3 {
+on_both!(
+    a_retry_returns_the_first_response_and_stores_nothing,
+    |app| {
+        let (dept, round) = junshan_round(&app, AHEAD).await;
         let r = keyed(&app, round, &dept, JUNSHAN, "retry-1").await;
         assert_eq!(r.status(), 201);
-        assert_eq!(replayed(&r).as_deref(), Some("true"));
-        assert_eq!(r.text().await.expect("body"), first, "the same body, byte for byte");
-    }
-    assert_eq!(history(&app, round, JUNSHAN_CODE).await.len(), 1);
+        assert_eq!(replayed(&r), None, "the first answer is not a replay");
+        let first = r.text().await.expect("body");
+        for _ in 0..3 {
+            let r = keyed(&app, round, &dept, JUNSHAN, "retry-1").await;
+            assert_eq!(r.status(), 201);
+            assert_eq!(replayed(&r).as_deref(), Some("true"));
+            assert_eq!(
+                r.text().await.expect("body"),
+                first,
+                "the same body, byte for byte"
+            );
+        }
+        assert_eq!(history(&app, round, JUNSHAN_CODE).await.len(), 1);
 
-    // another key is another submission
-    let r = keyed(&app, round, &dept, JUNSHAN, "retry-2").await;
-    assert_eq!(r.status(), 201);
-    assert_eq!(replayed(&r), None);
-    let second = body(r).await;
-    assert_eq!(second["submission"]["seq"], 2);
-    // a retry of the first after the second still answers as the first did
-    let r = keyed(&app, round, &dept, JUNSHAN, "retry-1").await;
-    assert_eq!(r.text().await.expect("body"), first);
-    let h = history(&app, round, JUNSHAN_CODE).await;
-    assert_eq!(h.len(), 2);
-    assert_eq!(h[1]["current"], true, "the replay did not make the first current again");
-    let first: Value = serde_json::from_str(&first).expect("JSON");
-    assert_eq!(h[0]["id"], first["submission"]["id"]);
-    app.stop().await;
-});
+        // another key is another submission
+        let r = keyed(&app, round, &dept, JUNSHAN, "retry-2").await;
+        assert_eq!(r.status(), 201);
+        assert_eq!(replayed(&r), None);
+        let second = body(r).await;
+        assert_eq!(second["submission"]["seq"], 2);
+        // a retry of the first after the second still answers as the first did
+        let r = keyed(&app, round, &dept, JUNSHAN, "retry-1").await;
+        assert_eq!(r.text().await.expect("body"), first);
+        let h = history(&app, round, JUNSHAN_CODE).await;
+        assert_eq!(h.len(), 2);
+        assert_eq!(
+            h[1]["current"], true,
+            "the replay did not make the first current again"
+        );
+        let first: Value = serde_json::from_str(&first).expect("JSON");
+        assert_eq!(h[0]["id"], first["submission"]["id"]);
+        app.stop().await;
+    }
+);
 
 on_both!(same_key_with_another_body_is_422, |app| {
     let (dept, round) = junshan_round(&app, AHEAD).await;
@@ -75,31 +91,40 @@ on_both!(same_key_with_another_body_is_422, |app| {
     app.stop().await;
 });
 
-on_both!(a_retry_after_the_round_closed_still_gets_the_first_response, |app| {
-    let (dept, round) = junshan_round(&app, AHEAD).await;
-    let r = keyed(&app, round, &dept, JUNSHAN, "before-close").await;
-    assert_eq!(r.status(), 201);
-    let first = r.text().await.expect("body");
-    let close = format!("/api/v1/rounds/{round}/close");
-    assert_eq!(app.call(Method::POST, &close, Some(ADMIN), None).await.status(), 200);
-    let r = keyed(&app, round, &dept, JUNSHAN, "before-close").await;
-    assert_eq!(r.status(), 201);
-    assert_eq!(replayed(&r).as_deref(), Some("true"));
-    assert_eq!(r.text().await.expect("body"), first);
-    // a new key is a new submission: refused
-    let r = keyed(&app, round, &dept, JUNSHAN, "after-close").await;
-    assert_error(r, 409, "conflict").await;
-    assert_eq!(history(&app, round, JUNSHAN_CODE).await.len(), 1);
-    app.stop().await;
-});
+on_both!(
+    a_retry_after_the_round_closed_still_gets_the_first_response,
+    |app| {
+        let (dept, round) = junshan_round(&app, AHEAD).await;
+        let r = keyed(&app, round, &dept, JUNSHAN, "before-close").await;
+        assert_eq!(r.status(), 201);
+        let first = r.text().await.expect("body");
+        let close = format!("/api/v1/rounds/{round}/close");
+        assert_eq!(
+            app.call(Method::POST, &close, Some(ADMIN), None)
+                .await
+                .status(),
+            200
+        );
+        let r = keyed(&app, round, &dept, JUNSHAN, "before-close").await;
+        assert_eq!(r.status(), 201);
+        assert_eq!(replayed(&r).as_deref(), Some("true"));
+        assert_eq!(r.text().await.expect("body"), first);
+        // a new key is a new submission: refused
+        let r = keyed(&app, round, &dept, JUNSHAN, "after-close").await;
+        assert_error(r, 409, "conflict").await;
+        assert_eq!(history(&app, round, JUNSHAN_CODE).await.len(), 1);
+        app.stop().await;
+    }
+);
 
 on_both!(multipart_retry_is_replayed, |app| {
     let (dept, round) = junshan_round(&app, AHEAD).await;
     // each form gets a new random boundary: the retry's bytes differ, its content does not
     let form = || {
-        Form::new()
-            .part("report", report_part(JUNSHAN))
-            .part("evidence", file_part(b"minutes", "minutes.pdf", "application/pdf"))
+        Form::new().part("report", report_part(JUNSHAN)).part(
+            "evidence",
+            file_part(b"minutes", "minutes.pdf", "application/pdf"),
+        )
     };
     let key = [("Idempotency-Key", "upload-1")];
     let r = submit_form(&app, round, &dept, form(), &key).await;
@@ -111,9 +136,10 @@ on_both!(multipart_retry_is_replayed, |app| {
     assert_eq!(r.text().await.expect("body"), first);
     assert_eq!(history(&app, round, JUNSHAN_CODE).await.len(), 1);
     // another evidence file under the same key is another request
-    let other = Form::new()
-        .part("report", report_part(JUNSHAN))
-        .part("evidence", file_part(b"other minutes", "minutes.pdf", "application/pdf"));
+    let other = Form::new().part("report", report_part(JUNSHAN)).part(
+        "evidence",
+        file_part(b"other minutes", "minutes.pdf", "application/pdf"),
+    );
     let r = submit_form(&app, round, &dept, other, &key).await;
     assert_error(r, 422, "idempotency_mismatch").await;
     assert_eq!(history(&app, round, JUNSHAN_CODE).await.len(), 1);
@@ -156,7 +182,10 @@ on_both!(concurrent_retries_store_one_submission, |app| {
         bodies.push(text);
     }
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
-    assert!(bodies.iter().all(|b| *b == bodies[0]), "every answer is the first one");
+    assert!(
+        bodies.iter().all(|b| *b == bodies[0]),
+        "every answer is the first one"
+    );
     assert_eq!(replays, 5, "one original answer, five replays");
     let h = history(&app, round, JUNSHAN_CODE).await;
     assert_eq!(h.len(), 1, "{h:?}");
@@ -164,20 +193,27 @@ on_both!(concurrent_retries_store_one_submission, |app| {
     app.stop().await;
 });
 
-on_both!(concurrent_submissions_without_a_key_are_each_stored, |app| {
-    let (dept, round) = junshan_round(&app, AHEAD).await;
-    // one on file first, so the racers also compete to replace the current one
-    submit_ok(&app, round, &dept, JUNSHAN).await;
-    let requests = (0..4).map(|_| submit(&app, round, &dept, JUNSHAN));
-    for r in join_all(requests).await {
-        let status = r.status();
-        let text = r.text().await.expect("body");
-        assert_eq!(status, 201, "{text}");
+on_both!(
+    concurrent_submissions_without_a_key_are_each_stored,
+    |app| {
+        let (dept, round) = junshan_round(&app, AHEAD).await;
+        // one on file first, so the racers also compete to replace the current one
+        submit_ok(&app, round, &dept, JUNSHAN).await;
+        let requests = (0..4).map(|_| submit(&app, round, &dept, JUNSHAN));
+        for r in join_all(requests).await {
+            let status = r.status();
+            let text = r.text().await.expect("body");
+            assert_eq!(status, 201, "{text}");
+        }
+        let h = history(&app, round, JUNSHAN_CODE).await;
+        let seqs: Vec<i64> = h.iter().map(|s| s["seq"].as_i64().expect("seq")).collect();
+        assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
+        assert_eq!(
+            h.iter().filter(|s| s["current"] == true).count(),
+            1,
+            "{h:?}"
+        );
+        assert_eq!(h[4]["current"], true);
+        app.stop().await;
     }
-    let h = history(&app, round, JUNSHAN_CODE).await;
-    let seqs: Vec<i64> = h.iter().map(|s| s["seq"].as_i64().expect("seq")).collect();
-    assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
-    assert_eq!(h.iter().filter(|s| s["current"] == true).count(), 1, "{h:?}");
-    assert_eq!(h[4]["current"], true);
-    app.stop().await;
-});
+);

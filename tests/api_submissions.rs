@@ -31,7 +31,9 @@ on_both!(the_server_stamps_the_receipt_time, |app| {
     let (dept, round) = junshan_round(&app, AHEAD).await;
     let before = Utc::now();
     // the client claims an old receipt time; it is ignored
-    let pkg = edited(JUNSHAN, |p| p["submitted_at"] = json!("2025-01-02T03:04:05Z"));
+    let pkg = edited(JUNSHAN, |p| {
+        p["submitted_at"] = json!("2025-01-02T03:04:05Z")
+    });
     let v = submit_ok(&app, round, &dept, &pkg).await;
     let at = instant(&v["submission"]["submitted_at"]);
     assert_recent(at, before);
@@ -41,72 +43,80 @@ on_both!(the_server_stamps_the_receipt_time, |app| {
 
     // a claimed receipt before the deadline does not make a late submission timely
     let late_round = app.round(PAST, &[JUNSHAN_CODE]).await;
-    let pkg = edited(JUNSHAN, |p| p["submitted_at"] = json!("2025-05-01T09:00:00+08:00"));
+    let pkg = edited(JUNSHAN, |p| {
+        p["submitted_at"] = json!("2025-05-01T09:00:00+08:00")
+    });
     let v = submit_ok(&app, late_round, &dept, &pkg).await;
     assert_recent(instant(&v["submission"]["submitted_at"]), before);
     assert_eq!(v["submission"]["late"], true);
     app.stop().await;
 });
 
-on_both!(resubmission_before_the_deadline_replaces_and_keeps_history, |app| {
-    let (dept, round) = junshan_round(&app, AHEAD).await;
-    let first = submit_ok(&app, round, &dept, JUNSHAN).await;
-    assert_eq!(first["submission"]["seq"], 1);
-    assert_eq!(first["submission"]["current"], true);
-    assert_eq!(first["submission"]["late"], false);
-    // a second package without its problems and suggestions scores differently
-    let thinner = edited(JUNSHAN, |p| {
-        p["report"]["problems"] = json!([]);
-        p["report"]["suggestions"] = json!([]);
-    });
-    let second = submit_ok(&app, round, &dept, &thinner).await;
-    assert_eq!(second["submission"]["seq"], 2);
-    assert_eq!(second["submission"]["current"], true);
-    assert_ne!(second["submission"]["id"], first["submission"]["id"]);
-    assert_ne!(
-        second["score_sheet"]["total"], first["score_sheet"]["total"],
-        "the two packages should score differently"
-    );
+on_both!(
+    resubmission_before_the_deadline_replaces_and_keeps_history,
+    |app| {
+        let (dept, round) = junshan_round(&app, AHEAD).await;
+        let first = submit_ok(&app, round, &dept, JUNSHAN).await;
+        assert_eq!(first["submission"]["seq"], 1);
+        assert_eq!(first["submission"]["current"], true);
+        assert_eq!(first["submission"]["late"], false);
+        // a second package with half its report body scores differently
+        let thinner = edited(JUNSHAN, |p| {
+            let body = p["report"]["body"].as_array_mut().expect("body parts");
+            body.truncate(5);
+        });
+        let second = submit_ok(&app, round, &dept, &thinner).await;
+        assert_eq!(second["submission"]["seq"], 2);
+        assert_eq!(second["submission"]["current"], true);
+        assert_ne!(second["submission"]["id"], first["submission"]["id"]);
+        assert_ne!(
+            second["score_sheet"]["total"], first["score_sheet"]["total"],
+            "the two packages should score differently"
+        );
 
-    let h = history(&app, round, JUNSHAN_CODE).await;
-    assert_eq!(h.len(), 2);
-    assert_eq!(h[0]["id"], first["submission"]["id"]);
-    assert_eq!(h[0]["seq"], 1);
-    assert_eq!(h[0]["current"], false);
-    assert_eq!(h[0]["total"], first["submission"]["total"]);
-    assert_eq!(h[1], second["submission"]);
-    // the score sheet is the current submission's
-    let sheet = body(
-        app.get(&dept_path(round, JUNSHAN_CODE, "score-sheet"), Some(&dept))
-            .await,
-    )
-    .await;
-    assert_eq!(sheet, second["score_sheet"]);
-    assert_eq!(sheet["total"], second["submission"]["total"]);
-    app.stop().await;
-});
+        let h = history(&app, round, JUNSHAN_CODE).await;
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0]["id"], first["submission"]["id"]);
+        assert_eq!(h[0]["seq"], 1);
+        assert_eq!(h[0]["current"], false);
+        assert_eq!(h[0]["total"], first["submission"]["total"]);
+        assert_eq!(h[1], second["submission"]);
+        // the score sheet is the current submission's
+        let sheet = body(
+            app.get(&dept_path(round, JUNSHAN_CODE, "score-sheet"), Some(&dept))
+                .await,
+        )
+        .await;
+        assert_eq!(sheet, second["score_sheet"]);
+        assert_eq!(sheet["total"], second["submission"]["total"]);
+        app.stop().await;
+    }
+);
 
-on_both!(after_the_deadline_submissions_are_accepted_and_late, |app| {
-    let (dept, round) = junshan_round(&app, PAST).await;
-    let first = submit_ok(&app, round, &dept, JUNSHAN).await;
-    assert_eq!(first["submission"]["late"], true);
-    let second = submit_ok(&app, round, &dept, JUNSHAN).await;
-    assert_eq!(second["submission"]["late"], true);
-    assert_eq!(second["submission"]["seq"], 2);
-    let h = history(&app, round, JUNSHAN_CODE).await;
-    assert_eq!(h.len(), 2);
-    assert!(h.iter().all(|s| s["late"] == true), "{h:?}");
-    assert_eq!(
-        h.iter().filter(|s| s["current"] == true).count(),
-        1,
-        "{h:?}"
-    );
-    // the same package before the deadline of another round is on time
-    let ahead = app.round(AHEAD, &[JUNSHAN_CODE]).await;
-    let on_time = submit_ok(&app, ahead, &dept, JUNSHAN).await;
-    assert_eq!(on_time["submission"]["late"], false);
-    app.stop().await;
-});
+on_both!(
+    after_the_deadline_submissions_are_accepted_and_late,
+    |app| {
+        let (dept, round) = junshan_round(&app, PAST).await;
+        let first = submit_ok(&app, round, &dept, JUNSHAN).await;
+        assert_eq!(first["submission"]["late"], true);
+        let second = submit_ok(&app, round, &dept, JUNSHAN).await;
+        assert_eq!(second["submission"]["late"], true);
+        assert_eq!(second["submission"]["seq"], 2);
+        let h = history(&app, round, JUNSHAN_CODE).await;
+        assert_eq!(h.len(), 2);
+        assert!(h.iter().all(|s| s["late"] == true), "{h:?}");
+        assert_eq!(
+            h.iter().filter(|s| s["current"] == true).count(),
+            1,
+            "{h:?}"
+        );
+        // the same package before the deadline of another round is on time
+        let ahead = app.round(AHEAD, &[JUNSHAN_CODE]).await;
+        let on_time = submit_ok(&app, ahead, &dept, JUNSHAN).await;
+        assert_eq!(on_time["submission"]["late"], false);
+        app.stop().await;
+    }
+);
 
 on_both!(a_closed_round_takes_no_submissions, |app| {
     let (dept, round) = junshan_round(&app, AHEAD).await;
@@ -145,11 +155,31 @@ on_both!(multipart_report_with_documents_and_evidence, |app| {
     let png: Vec<u8> = (0u8..=255).cycle().take(3000).collect();
     let form = Form::new()
         .part("report", report_part(JUNSHAN))
-        .part("notice", file_part(notice.to_string().as_bytes(), "notice.json", "application/json"))
+        .part(
+            "notice",
+            file_part(
+                notice.to_string().as_bytes(),
+                "notice.json",
+                "application/json",
+            ),
+        )
         .text("working_group", group.to_string())
-        .part("self_check", file_part(check.to_string().as_bytes(), "self_check.json", "application/json"))
-        .part("evidence", file_part(&pdf, "会议纪要.pdf", "application/pdf"))
-        .part("evidence", file_part(&png, "../../etc/photo.png", "image/png"));
+        .part(
+            "self_check",
+            file_part(
+                check.to_string().as_bytes(),
+                "self_check.json",
+                "application/json",
+            ),
+        )
+        .part(
+            "evidence",
+            file_part(&pdf, "会议纪要.pdf", "application/pdf"),
+        )
+        .part(
+            "evidence",
+            file_part(&png, "../../etc/photo.png", "image/png"),
+        );
     let r = submit_form(&app, round, &dept, form, &[]).await;
     let status = r.status();
     let v = body(r).await;
@@ -187,8 +217,14 @@ on_both!(multipart_report_with_documents_and_evidence, |app| {
         );
         let r = app.get(url, Some(&dept)).await;
         assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["content-type"], e["content_type"].as_str().unwrap());
-        let disposition = r.headers()["content-disposition"].to_str().unwrap().to_string();
+        assert_eq!(
+            r.headers()["content-type"],
+            e["content_type"].as_str().unwrap()
+        );
+        let disposition = r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(disposition.starts_with("attachment"), "{disposition}");
         let got = r.bytes().await.expect("bytes");
         assert_eq!(&got[..], &bytes[..]);
@@ -204,7 +240,13 @@ on_both!(multipart_report_with_documents_and_evidence, |app| {
 on_both!(multipart_refuses_what_it_cannot_read, |app| {
     let (dept, round) = junshan_round(&app, AHEAD).await;
     let documents = [
-        ("report.txt", "text/plain", "2024年度岳阳市君山区数据局整体支出绩效自评报告".as_bytes().to_vec()),
+        (
+            "report.txt",
+            "text/plain",
+            "2024年度岳阳市君山区数据局整体支出绩效自评报告"
+                .as_bytes()
+                .to_vec(),
+        ),
         (
             "report.docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -224,26 +266,46 @@ on_both!(multipart_refuses_what_it_cannot_read, |app| {
     }
     // no report at all
     let form = Form::new().part("evidence", file_part(b"x", "a.pdf", "application/pdf"));
-    let v = assert_error(submit_form(&app, round, &dept, form, &[]).await, 422, "invalid_request").await;
+    let v = assert_error(
+        submit_form(&app, round, &dept, form, &[]).await,
+        422,
+        "invalid_request",
+    )
+    .await;
     assert_eq!(v["error"]["details"]["field"], "report");
     // a report that is not the report model
     let form = Form::new().part(
         "report",
         file_part(br#"{"title": 1}"#, "report.json", "application/json"),
     );
-    let v = assert_error(submit_form(&app, round, &dept, form, &[]).await, 422, "invalid_request").await;
+    let v = assert_error(
+        submit_form(&app, round, &dept, form, &[]).await,
+        422,
+        "invalid_request",
+    )
+    .await;
     assert_eq!(v["error"]["details"]["field"], "report");
     // a document that is not JSON
     let form = Form::new()
         .part("report", report_part(JUNSHAN))
         .part("notice", Part::text("{\"text\": "));
-    let v = assert_error(submit_form(&app, round, &dept, form, &[]).await, 400, "invalid_json").await;
+    let v = assert_error(
+        submit_form(&app, round, &dept, form, &[]).await,
+        400,
+        "invalid_json",
+    )
+    .await;
     assert_eq!(v["error"]["details"]["field"], "notice");
     // a field the form does not have
     let form = Form::new()
         .part("report", report_part(JUNSHAN))
         .text("comment", "请审阅");
-    let v = assert_error(submit_form(&app, round, &dept, form, &[]).await, 422, "invalid_request").await;
+    let v = assert_error(
+        submit_form(&app, round, &dept, form, &[]).await,
+        422,
+        "invalid_request",
+    )
+    .await;
     assert_eq!(v["error"]["details"]["field"], "comment");
     assert!(history(&app, round, JUNSHAN_CODE).await.is_empty());
     app.stop().await;
