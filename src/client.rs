@@ -429,34 +429,26 @@ impl Client {
 
     /// A department's current score sheet in a round.
     pub fn score_sheet(&self, round: i64, code: &str) -> Result<ScoreSheet, ClientError> {
-        let id = round.to_string();
-        let url = self.url(&[
-            "api",
-            "v1",
-            "rounds",
-            &id,
-            "departments",
-            code,
-            "score-sheet",
-        ]);
-        let request = self.http.get(url.clone());
-        Ok(self.exchange(request, &url, "score sheet")?.0)
+        self.department_get(round, code, "score-sheet", "score sheet")
     }
 
     /// Every submission of a department in a round, oldest first.
     pub fn submissions(&self, round: i64, code: &str) -> Result<Vec<SubmissionView>, ClientError> {
+        self.department_get(round, code, "submissions", "submission history")
+    }
+
+    /// GET /api/v1/rounds/{round}/departments/{code}/{what}.
+    fn department_get<T: serde::de::DeserializeOwned>(
+        &self,
+        round: i64,
+        code: &str,
+        what: &str,
+        described: &'static str,
+    ) -> Result<T, ClientError> {
         let id = round.to_string();
-        let url = self.url(&[
-            "api",
-            "v1",
-            "rounds",
-            &id,
-            "departments",
-            code,
-            "submissions",
-        ]);
+        let url = self.url(&["api", "v1", "rounds", &id, "departments", code, what]);
         let request = self.http.get(url.clone());
-        Ok(self.exchange(request, &url, "submission history")?.0)
+        Ok(self.exchange(request, &url, described)?.0)
     }
 
     /// Submits to a round under an Idempotency-Key: sending the same key and request again

@@ -12,7 +12,8 @@ use crate::calendar::shanghai_date;
 use crate::model::{Package, ScoreSheet};
 use crate::scoring::{self, ScoringInput};
 use crate::store::{
-    from_micros, micros, EvidenceMeta, IdempotencyRecord, NewEvidence, NewSubmission, SubmissionRow,
+    from_micros, micros, EvidenceMeta, IdempotencyRecord, NewEvidence, NewSubmission, RoundRow,
+    SubmissionRow,
 };
 
 /// An evidence file as uploaded.
@@ -123,15 +124,7 @@ impl Service {
         round_id: i64,
         req: SubmitRequest,
     ) -> ServiceResult<StoredResponse> {
-        caller.require(&[Role::Department])?;
-        let code = caller
-            .department
-            .clone()
-            .ok_or_else(|| ServiceError::Forbidden("the token is bound to no department".into()))?;
-        let (row, codes) = self
-            .store
-            .round(round_id)?
-            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+        let (code, row, codes) = self.submitting(caller, round_id)?;
         if !codes.contains(&code) {
             return Err(ServiceError::Forbidden(format!(
                 "department {code} does not take part in round {round_id}"
@@ -302,18 +295,28 @@ impl Service {
 }
 
 impl Service {
-    /// The package frame of an upload: the caller's department (name, level from its category)
-    /// and the round's year; the documents are filled in from the uploaded files.
-    pub fn package_shell(&self, caller: &Caller, round_id: i64) -> ServiceResult<Package> {
+    /// A department caller's department code, and the round it submits to with its departments.
+    fn submitting(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+    ) -> ServiceResult<(String, RoundRow, Vec<String>)> {
         caller.require(&[Role::Department])?;
         let code = caller
             .department
             .clone()
             .ok_or_else(|| ServiceError::Forbidden("the token is bound to no department".into()))?;
-        let (row, _) = self
+        let (row, codes) = self
             .store
             .round(round_id)?
             .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+        Ok((code, row, codes))
+    }
+
+    /// The package frame of an upload: the caller's department (name, level from its category)
+    /// and the round's year; the documents are filled in from the uploaded files.
+    pub fn package_shell(&self, caller: &Caller, round_id: i64) -> ServiceResult<Package> {
+        let (code, row, _) = self.submitting(caller, round_id)?;
         let dept = self
             .store
             .department(&code)?
