@@ -202,3 +202,73 @@ on_both_db!(cli_department_token_needs_a_department, |db| {
     );
     assert!(out.stdout.is_empty(), "no token printed: {out:?}");
 });
+
+/// The error and its causes on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        line.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    line
+}
+
+async fn revoked_configured_token_stays_revoked(db: TestDb) {
+    let (base, handle, _) = start_on(&db, Some(ADMIN));
+    // the configured token was the first one made: it revokes itself
+    let r = reqwest::Client::new()
+        .delete(format!("{base}/api/v1/tokens/1"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 204);
+    assert_error(
+        get(&base, "/api/v1/rounds", ADMIN).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    handle.stop(true).await;
+
+    // restarted with the same KAOPING_ADMIN_TOKEN: it must not come back to life, and a refusal
+    // to start must say why rather than report a storage failure
+    let mut config = kaoping::server::ServerConfig::new("127.0.0.1:0", &db.url());
+    config.admin_token = Some(ADMIN.to_string());
+    match kaoping::server::start(&config) {
+        Ok(running) => {
+            let handle = running.server.handle();
+            let base = format!("http://{}", running.addr);
+            actix_web::rt::spawn(running.server);
+            assert_error(
+                get(&base, "/api/v1/rounds", ADMIN).await,
+                401,
+                "unauthenticated",
+            )
+            .await;
+            handle.stop(true).await;
+        }
+        Err(e) => {
+            let line = chain(&e);
+            assert!(line.contains("revoked"), "{line}");
+            assert!(!line.contains("storage failed"), "{line}");
+        }
+    }
+}
+
+mod a_revoked_admin_token_from_the_configuration_stays_revoked {
+    use super::*;
+
+    #[actix_rt::test]
+    async fn sqlite() {
+        revoked_configured_token_stays_revoked(TestDb::create(Backend::Sqlite).expect("db")).await;
+    }
+
+    #[actix_rt::test]
+    async fn postgres() {
+        if let Some(db) = TestDb::create(Backend::Postgres) {
+            revoked_configured_token_stays_revoked(db).await;
+        }
+    }
+}

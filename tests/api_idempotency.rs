@@ -217,3 +217,59 @@ on_both!(
         app.stop().await;
     }
 );
+
+on_both!(same_key_for_another_round_is_not_replayed, |app| {
+    let dept = app.department(JUNSHAN_CODE, "岳阳市君山区数据局").await;
+    let first_round = app.round(AHEAD, &[JUNSHAN_CODE]).await;
+    let second_round = app.round(AHEAD, &[JUNSHAN_CODE]).await;
+    let r = keyed(&app, first_round, &dept, JUNSHAN, "same-key").await;
+    assert_eq!(r.status(), 201);
+    // the same package and key, sent to another round: another request, not a retry
+    let r = keyed(&app, second_round, &dept, JUNSHAN, "same-key").await;
+    let status = r.status().as_u16();
+    let v = body(r).await;
+    assert_ne!(
+        v["submission"]["round_id"], first_round,
+        "round {second_round} was answered with round {first_round}'s submission: {}",
+        v["submission"]
+    );
+    assert!(
+        status == 201 && v["submission"]["round_id"] == second_round
+            || status == 422 && v["error"]["code"] == "idempotency_mismatch",
+        "{status} {v}"
+    );
+    assert_eq!(history(&app, first_round, JUNSHAN_CODE).await.len(), 1);
+    app.stop().await;
+});
+
+on_both!(multipart_retry_with_other_files_is_a_mismatch, |app| {
+    let (dept, round) = junshan_round(&app, AHEAD).await;
+    let key = [("Idempotency-Key", "files")];
+    let pdf = "application/pdf";
+    let two_files = Form::new()
+        .part("report", report_part(JUNSHAN))
+        .part("evidence", file_part(b"ab", "a.pdf", pdf))
+        .part("evidence", file_part(b"c", "c.pdf", pdf));
+    let r = submit_form(&app, round, &dept, two_files, &key).await;
+    assert_eq!(r.status(), 201);
+    // one file whose bytes are the two files' bytes run together with the part name between
+    let one_file = Form::new()
+        .part("report", report_part(JUNSHAN))
+        .part("evidence", file_part(b"abevidencec", "a.pdf", pdf));
+    let r = submit_form(&app, round, &dept, one_file, &key).await;
+    assert_error(r, 422, "idempotency_mismatch").await;
+    // the same bytes under other file names and types
+    let renamed = Form::new()
+        .part("report", report_part(JUNSHAN))
+        .part(
+            "evidence",
+            file_part(b"ab", "budget.xlsx", "application/vnd.ms-excel"),
+        )
+        .part("evidence", file_part(b"c", "c.pdf", pdf));
+    let r = submit_form(&app, round, &dept, renamed, &key).await;
+    assert_error(r, 422, "idempotency_mismatch").await;
+    let h = history(&app, round, JUNSHAN_CODE).await;
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0]["evidence"][0]["name"], "a.pdf");
+    app.stop().await;
+});

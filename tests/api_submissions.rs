@@ -310,3 +310,31 @@ on_both!(multipart_refuses_what_it_cannot_read, |app| {
     assert!(history(&app, round, JUNSHAN_CODE).await.is_empty());
     app.stop().await;
 });
+
+fn shanghai_today() -> chrono::NaiveDate {
+    let east8 = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    Utc::now().with_timezone(&east8).date_naive()
+}
+
+on_both!(the_deadline_day_itself_is_on_time, |app| {
+    let dept = app.department(JUNSHAN_CODE, "岳阳市君山区数据局").await;
+    let today = shanghai_today();
+    let yesterday = today.pred_opt().expect("a day before");
+    let on_the_day = app.round(&today.to_string(), &[JUNSHAN_CODE]).await;
+    let day_after = app.round(&yesterday.to_string(), &[JUNSHAN_CODE]).await;
+    let a = submit_ok(&app, on_the_day, &dept, JUNSHAN).await;
+    let b = submit_ok(&app, day_after, &dept, JUNSHAN).await;
+    if shanghai_today() != today {
+        eprintln!("midnight in Shanghai passed during the test: not judged");
+        return;
+    }
+    assert_eq!(
+        a["submission"]["late"], false,
+        "submitted on the deadline day"
+    );
+    assert_eq!(
+        b["submission"]["late"], true,
+        "submitted the day after the deadline"
+    );
+    app.stop().await;
+});

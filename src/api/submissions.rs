@@ -165,7 +165,7 @@ pub async fn submit(
             source_name: None,
             evidence: Vec::new(),
             idempotency_key,
-            request_hash: sha256_hex(&body),
+            request_hash: request_hash(round_id, &[&body]),
         }
     } else if content_type.starts_with("multipart/form-data") {
         let parts = read_parts(Multipart::new(req.headers(), payload), limit).await?;
@@ -174,11 +174,18 @@ pub async fn submit(
             blocking(move || s.package_shell(&c, round_id)).await?
         };
         let (package, source_name) = package_from_parts(&parts, shell)?;
-        let mut hashed = Vec::new();
-        for p in &parts {
-            hashed.extend_from_slice(p.name.as_bytes());
-            hashed.extend_from_slice(&p.bytes);
-        }
+        let fields: Vec<&[u8]> = parts
+            .iter()
+            .flat_map(|p| {
+                [
+                    p.name.as_bytes(),
+                    p.filename.as_deref().unwrap_or("").as_bytes(),
+                    p.content_type.as_deref().unwrap_or("").as_bytes(),
+                    p.bytes.as_slice(),
+                ]
+            })
+            .collect();
+        let hash = request_hash(round_id, &fields);
         let evidence = parts
             .into_iter()
             .filter(|p| p.name == "evidence")
@@ -195,7 +202,7 @@ pub async fn submit(
             source_name,
             evidence,
             idempotency_key,
-            request_hash: sha256_hex(&hashed),
+            request_hash: hash,
         }
     } else {
         return Err(ApiError::new(
@@ -215,6 +222,17 @@ pub async fn submit(
         response.insert_header(("Idempotent-Replayed", "true"));
     }
     Ok(response.content_type("application/json").body(stored.body))
+}
+
+/// What a retry must repeat exactly: the round and every field, each length-prefixed so that
+/// no two different requests hash alike.
+fn request_hash(round_id: i64, fields: &[&[u8]]) -> String {
+    let mut all = format!("round {round_id}\n").into_bytes();
+    for f in fields {
+        all.extend_from_slice(&(f.len() as u64).to_le_bytes());
+        all.extend_from_slice(f);
+    }
+    sha256_hex(&all)
 }
 
 async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {

@@ -165,7 +165,13 @@ impl Service {
     pub fn bootstrap_admin(&self, configured: Option<&str>) -> ServiceResult<Option<String>> {
         if let Some(token) = configured.map(str::trim).filter(|t| !t.is_empty()) {
             let hash = hash_token(token);
-            if self.store.token_by_hash(&hash)?.is_none() {
+            if let Some(row) = self.store.token_by_hash_any(&hash)? {
+                if row.revoked_at.is_some() {
+                    return Err(ServiceError::Conflict(
+                        "KAOPING_ADMIN_TOKEN was revoked; set a new value".into(),
+                    ));
+                }
+            } else {
                 self.store.insert_token(
                     &hash,
                     Role::Admin.as_str(),

@@ -73,11 +73,16 @@ impl Service {
         Ok(department(row))
     }
 
-    pub fn departments(&self, _caller: &Caller) -> ServiceResult<Vec<Department>> {
+    /// Every department; a department token sees only its own.
+    pub fn departments(&self, caller: &Caller) -> ServiceResult<Vec<Department>> {
         Ok(self
             .store
             .departments()?
             .into_iter()
+            .filter(|d| {
+                caller.role != Role::Department
+                    || caller.department.as_deref() == Some(d.code.as_str())
+            })
             .map(department)
             .collect())
     }

@@ -53,6 +53,15 @@ impl Store {
             .optional()?))
     }
 
+    /// The token with this hash, live or revoked.
+    pub fn token_by_hash_any(&self, token_hash: &str) -> StoreResult<Option<TokenRow>> {
+        with_conn!(self, |c| Ok(tokens::table
+            .filter(tokens::token_hash.eq(token_hash))
+            .select(TokenRow::as_select())
+            .first(c)
+            .optional()?))
+    }
+
     /// Revokes a token; false when there is no live token with that id.
     pub fn revoke_token(&self, id: i64, now: i64) -> StoreResult<bool> {
         write_tx!(self, |c| {

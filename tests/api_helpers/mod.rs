@@ -136,6 +136,37 @@ pub async fn assert_client_error(r: Response, what: &str) -> Value {
     v
 }
 
+/// A round with 君山 and 汨罗 in it, 君山 having submitted once with one evidence file.
+pub struct Scene {
+    pub round: i64,
+    pub junshan: String,
+    pub miluo: String,
+    pub evidence_url: String,
+}
+
+pub async fn scene(app: &TestApp) -> Scene {
+    let junshan = app.department(JUNSHAN_CODE, "岳阳市君山区数据局").await;
+    let miluo = app.department(MILUO_CODE, "汨罗市数据局").await;
+    let round = app.round(AHEAD, &[JUNSHAN_CODE, MILUO_CODE]).await;
+    let form = Form::new().part("report", report_part(JUNSHAN)).part(
+        "evidence",
+        file_part(b"%PDF-1.4 minutes", "会议纪要.pdf", "application/pdf"),
+    );
+    let r = submit_form(app, round, &junshan, form, &[]).await;
+    assert_eq!(r.status(), 201);
+    let v = body(r).await;
+    let evidence_url = v["submission"]["evidence"][0]["url"]
+        .as_str()
+        .expect("evidence url")
+        .to_string();
+    Scene {
+        round,
+        junshan,
+        miluo,
+        evidence_url,
+    }
+}
+
 /// Runs a test body on a fresh database of each backend, without a server (the body starts its
 /// own). The PostgreSQL variant is skipped when KAOPING_TEST_PG is not set (outside CI).
 #[macro_export]
