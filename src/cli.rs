@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use crate::calendar::{CalendarError, WorkCalendar};
 use crate::client::{self, ClientError, Submission};
-use crate::model::{Judgment, Override, Package};
+use crate::ingest;
+use crate::model::{Judgment, Override};
 use crate::render;
 use crate::rubric::{Rubric, RubricError, DEFAULT_RUBRIC};
 use crate::scoring::{self, JudgmentError, ScoringInput};
@@ -28,8 +29,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Score a package and print its score sheet.
+    /// Score a package (JSON) or a report file (.txt, .docx, .xlsx) and print its score sheet.
     Check(CheckArgs),
+    /// Read a report file (.txt, .docx, .xlsx) or a JSON package and print what was found.
+    Parse {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Work with rubrics.
     Rubric {
         #[command(subcommand)]
@@ -219,6 +226,8 @@ pub enum CliError {
     #[error(transparent)]
     Rubric(#[from] RubricError),
     #[error(transparent)]
+    Ingest(#[from] ingest::IngestError),
+    #[error(transparent)]
     Calendar(#[from] CalendarError),
     #[error("judgments refused: {0}")]
     Judgment(#[from] JudgmentError),
@@ -268,6 +277,19 @@ fn read_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A package from a JSON file, or read from a report file by the ingest.
+fn read_package(path: &Path, rubric: &Rubric) -> Result<ingest::Parsed, CliError> {
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(ingest::parse(
+        &bytes,
+        &path.display().to_string(),
+        rubric.body_parts(),
+    )?)
+}
+
 fn load_rubric(path: Option<&Path>) -> Result<Rubric, CliError> {
     Ok(match path {
         Some(p) => Rubric::load(p)?,
@@ -279,6 +301,15 @@ fn load_rubric(path: Option<&Path>) -> Result<Rubric, CliError> {
 pub fn execute(cli: Cli) -> Result<String, CliError> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Parse { file, format } => {
+            let parsed = read_package(&file, &load_rubric(None)?)?;
+            match format {
+                Format::Text => Ok(render::outline(&parsed)),
+                Format::Json => {
+                    serde_json::to_string_pretty(&parsed.package).map_err(CliError::Output)
+                }
+            }
+        }
         Command::Serve(args) => serve(args),
         Command::Migrate { db } => {
             let store = open_store(&db)?;
@@ -434,7 +465,7 @@ fn check(args: CheckArgs) -> Result<String, CliError> {
         }
         None => WorkCalendar::embedded(),
     };
-    let package: Package = read_json(&args.package, "package")?;
+    let package = read_package(&args.package, &rubric)?.package;
     let review: ReviewInput = match &args.judgments {
         Some(p) => read_json(p, "judgments file")?,
         None => ReviewInput::default(),

@@ -36,6 +36,7 @@ pub mod checks;
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod ingest;
 pub mod model;
 pub mod render;
 pub mod rubric;

@@ -286,3 +286,72 @@ pub fn rubric(r: &Rubric) -> String {
     let _ = writeln!(out, "并列名次：{}", r.ranking.tie_rule.describe());
     out
 }
+
+/// What reading a file found: the format, the report's parts and tables, and what is missing.
+pub fn outline(parsed: &crate::ingest::Parsed) -> String {
+    let mut out = String::new();
+    let p = &parsed.package;
+    let _ = writeln!(
+        out,
+        "{} {}年度（读取为 {:?}{}）",
+        p.department.name,
+        p.year,
+        parsed.format,
+        parsed
+            .encoding
+            .map(|e| format!("，编码 {e}"))
+            .unwrap_or_default()
+    );
+    match &p.report {
+        None => {
+            let _ = writeln!(out, "未读到自评报告");
+        }
+        Some(r) => {
+            if let Some(t) = &r.title {
+                let _ = writeln!(out, "标题：{t}");
+            }
+            let _ = writeln!(out, "\n正文（{}部分）", r.body.len());
+            for part in &r.body {
+                let _ = writeln!(out, "  {}（{}字）", part.heading, part.text.chars().count());
+            }
+            let _ = writeln!(out, "\n存在的问题（{}条）", r.problems.len());
+            for (i, item) in r.problems.iter().enumerate() {
+                let _ = writeln!(out, "  {}. {item}", i + 1);
+            }
+            let _ = writeln!(out, "\n改进建议（{}条）", r.suggestions.len());
+            for (i, item) in r.suggestions.iter().enumerate() {
+                let _ = writeln!(out, "  {}. {item}", i + 1);
+            }
+            let _ = writeln!(out, "\n附件");
+            if let Some(b) = &r.basic_data {
+                let _ = writeln!(out, "  {}（经费控制情况{}行）", b.title, b.rows.len());
+            }
+            for t in r.department_table.iter().chain(&r.project_tables) {
+                let _ = writeln!(
+                    out,
+                    "  {}（{}，指标{}行）",
+                    t.title,
+                    t.name,
+                    t.indicators.len()
+                );
+            }
+            if !r.project_reports.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\n项目支出绩效评价报告（{}份）",
+                    r.project_reports.len()
+                );
+                for pr in &r.project_reports {
+                    let _ = writeln!(out, "  {}", pr.project.as_deref().unwrap_or(&pr.title));
+                }
+            }
+        }
+    }
+    if !parsed.missing.is_empty() {
+        let _ = writeln!(out, "\n未找到");
+        for m in &parsed.missing {
+            let _ = writeln!(out, "  {m}");
+        }
+    }
+    out
+}

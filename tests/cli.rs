@@ -145,7 +145,7 @@ fn malformed_and_unknown_fields_are_refused() {
     let broken = temp_file("broken.json", "{\"department\": ");
     assert_refused(
         &kaoping(&["check", &broken.display().to_string()]),
-        &["not a valid package", "line 1"],
+        &["not a JSON package", "line 1"],
     );
     let unknown = temp_file(
         "unknown.json",
@@ -162,7 +162,7 @@ fn malformed_and_unknown_fields_are_refused() {
     );
     assert_refused(
         &kaoping(&["check", &float.display().to_string()]),
-        &["not a valid package"],
+        &["not a JSON package"],
     );
 }
 
@@ -218,4 +218,61 @@ fn rubric_show_prints_items_and_json() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["id"], "national-only-2024");
     assert_eq!(v["items"].as_array().map(Vec::len), Some(12));
+}
+
+#[test]
+fn parse_reads_a_text_report_and_says_what_is_missing() {
+    let report = fixture_path("reports/003_dbdc2451ec2e8b0c.txt")
+        .display()
+        .to_string();
+    let o = kaoping(&["parse", &report]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("汨罗市数据局 2024年度") && out.contains("编码 UTF-8"),
+        "{out}"
+    );
+    assert!(out.contains("七、存在的主要问题及改进建议"), "{out}");
+    assert!(out.contains("未找到正文部分：其他需要说明的情况"), "{out}");
+    let o = kaoping(&["parse", &report, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json package");
+    assert_eq!(
+        v["report"]["project_tables"].as_array().map(Vec::len),
+        Some(4)
+    );
+}
+
+#[test]
+fn check_reads_a_text_report_directly() {
+    let report = fixture_path("reports/000_4f6cfb20def449c3.txt")
+        .display()
+        .to_string();
+    let o = kaoping(&["check", &report, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let body = v["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["code"] == "body_complete"))
+        .cloned();
+    assert_eq!(body.expect("item")["score"], "8");
+    assert!(v["findings"].to_string().contains("183.17"));
+}
+
+#[test]
+fn unreadable_report_files_are_one_clear_line() {
+    let pdf = temp_file("report.docx", "%PDF-1.7 not a word file");
+    assert_refused(
+        &kaoping(&["check", &pdf.display().to_string()]),
+        &["report.docx"],
+    );
+    let empty = temp_file("empty.txt", "");
+    assert_refused(
+        &kaoping(&["parse", &empty.display().to_string()]),
+        &["empty.txt", "empty"],
+    );
+    let odd = temp_file("report.pdf", "%PDF");
+    assert_refused(
+        &kaoping(&["parse", &odd.display().to_string()]),
+        &["unknown file type"],
+    );
 }

@@ -20,13 +20,7 @@ pub fn body_parts(
     let missing = parts
         .iter()
         .enumerate()
-        .filter(|(_, part)| {
-            !part
-                .aliases
-                .iter()
-                .map(|a| normalize(a))
-                .any(|alias| headings.iter().any(|h| h.contains(&alias)))
-        })
+        .filter(|(_, part)| !part_present(part, &headings))
         .map(|(i, part)| {
             Missing::new(
                 format!("缺少“{}、{}”", chinese_numeral(i + 1), part.name),
@@ -35,6 +29,14 @@ pub fn body_parts(
         })
         .collect();
     ItemOutcome::deducting(item, per_missing, missing)
+}
+
+/// Whether one of the (normalised) headings is this part: it contains one of the part's aliases.
+pub fn part_present(part: &BodyPartRule, normalized_headings: &[String]) -> bool {
+    part.aliases
+        .iter()
+        .map(|a| normalize(a))
+        .any(|alias| normalized_headings.iter().any(|h| h.contains(&alias)))
 }
 
 /// Each required table must be attached; a title in the body's 附件 list is not the table.

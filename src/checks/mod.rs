@@ -3,7 +3,7 @@
 //!
 //! Pure functions of the rubric, the calendar and the package: no I/O, no clock.
 
-mod completeness;
+pub mod completeness;
 mod consistency;
 mod documents;
 mod indicators;

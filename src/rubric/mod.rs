@@ -166,6 +166,18 @@ impl Rubric {
         self.items.iter().find(|i| i.code == code)
     }
 
+    /// The standard parts of a report's body, as the body_parts rule names them (none when the
+    /// rubric has no such rule).
+    pub fn body_parts(&self) -> &[BodyPartRule] {
+        self.items
+            .iter()
+            .find_map(|i| match &i.rule {
+                Rule::BodyParts { parts, .. } => Some(parts.as_slice()),
+                _ => None,
+            })
+            .unwrap_or(&[])
+    }
+
     /// The grade a total earns.
     pub fn grade_for(&self, total: Decimal) -> Option<&str> {
         self.grades

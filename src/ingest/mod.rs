@@ -1,0 +1,140 @@
+//! Reading the documents departments actually write — text exports, Word (.docx), Excel
+//! (.xlsx), JSON — into the package model. Pure: bytes in, model out, no I/O.
+//!
+//! Each format is first read into a [`Document`] (paragraphs and tables); building the package
+//! from a document is shared by all formats.
+
+pub mod build;
+pub mod decode;
+pub mod document;
+pub mod docx;
+pub mod text;
+pub mod xlsx;
+
+pub use document::{Block, Cell, Document, Merge, Paragraph, Table};
+
+/// The largest input accepted, and the most a .docx/.xlsx may expand to when unzipped: a
+/// department's report is a few MB; anything far larger is a mistake or an attack.
+pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// File formats kaoping reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Text,
+    Docx,
+    Xlsx,
+    Json,
+}
+
+impl Format {
+    /// The format a file name says, by its extension.
+    pub fn from_name(name: &str) -> Option<Format> {
+        let lower = name.to_ascii_lowercase();
+        let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
+        match ext {
+            "txt" | "text" => Some(Format::Text),
+            "docx" => Some(Format::Docx),
+            "xlsx" => Some(Format::Xlsx),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{name}: the file is empty")]
+    Empty { name: String },
+    #[error("{name}: the file is {size} bytes, more than the {limit} accepted")]
+    TooLarge {
+        name: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error("{name}: unknown file type (expected .txt, .docx, .xlsx or .json)")]
+    UnknownFormat { name: String },
+    #[error("{name}: not a {expected} file: {detail}")]
+    WrongContent {
+        name: String,
+        expected: &'static str,
+        detail: String,
+    },
+    #[error("{name}: {detail}")]
+    Corrupt { name: String, detail: String },
+    #[error(
+        "{name}: the file is password-protected; save it without a password and submit it again"
+    )]
+    Encrypted { name: String },
+    #[error("{name}: unpacks to more than {limit} bytes; refused")]
+    ZipBomb { name: String, limit: u64 },
+    #[error("{name}: the text is in no encoding kaoping reads (UTF-8, UTF-16, GB18030/GBK)")]
+    Encoding { name: String },
+    #[error("{name}: no table of a self-evaluation report was recognised")]
+    NoTable { name: String },
+}
+
+/// What reading a file gave: the package, where it came from, and what it lacks.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub format: Format,
+    /// The text encoding, for text files.
+    pub encoding: Option<&'static str>,
+    pub package: crate::model::Package,
+    /// What the document lacks, in Chinese (empty for a JSON package).
+    pub missing: Vec<String>,
+}
+
+/// Reads a file's bytes as the format its name says (a JSON package, or a report as text, Word or
+/// Excel) into the package model. `standard` are the rubric's standard body parts
+/// ([`crate::rubric::Rubric::body_parts`]).
+pub fn parse(
+    bytes: &[u8],
+    name: &str,
+    standard: &[crate::rubric::BodyPartRule],
+) -> Result<Parsed, IngestError> {
+    if bytes.is_empty() {
+        return Err(IngestError::Empty {
+            name: name.to_string(),
+        });
+    }
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(IngestError::TooLarge {
+            name: name.to_string(),
+            size: bytes.len(),
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    let format = Format::from_name(name).ok_or_else(|| IngestError::UnknownFormat {
+        name: name.to_string(),
+    })?;
+    let (document, encoding) = match format {
+        Format::Json => {
+            let package = serde_json::from_slice(bytes).map_err(|e| IngestError::WrongContent {
+                name: name.to_string(),
+                expected: "JSON package",
+                detail: e.to_string(),
+            })?;
+            return Ok(Parsed {
+                format,
+                encoding: None,
+                package,
+                missing: Vec::new(),
+            });
+        }
+        Format::Text => {
+            let decoded = decode::decode(bytes, name)?;
+            (text::read(&decoded.text), Some(decoded.encoding))
+        }
+        Format::Docx => (docx::read(bytes, name)?, None),
+        Format::Xlsx => (xlsx::read(bytes, name)?, None),
+    };
+    let built = build::package(&document, standard);
+    Ok(Parsed {
+        format,
+        encoding,
+        package: built.package,
+        missing: built.missing,
+    })
+}
