@@ -190,6 +190,7 @@ pub fn seed(service: &Service) -> ServiceResult<Seeded> {
                 evidence: Vec::new(),
                 idempotency_key: None,
                 request_hash: sha256_hex(&body),
+                document: None,
             },
         )?;
         let v: serde_json::Value = serde_json::from_str(&stored.body)?;

@@ -239,18 +239,12 @@ on_both!(multipart_report_with_documents_and_evidence, |app| {
 
 on_both!(multipart_refuses_what_it_cannot_read, |app| {
     let (dept, round) = junshan_round(&app, AHEAD).await;
+    // a .docx or .xlsx that is not one: read, refused with the reason
     let documents = [
-        (
-            "report.txt",
-            "text/plain",
-            "2024年度岳阳市君山区数据局整体支出绩效自评报告"
-                .as_bytes()
-                .to_vec(),
-        ),
         (
             "report.docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            b"PK\x03\x04 docx".to_vec(),
+            b"%PDF-1.7 this is a PDF".to_vec(),
         ),
         (
             "report.xlsx",
@@ -261,9 +255,28 @@ on_both!(multipart_refuses_what_it_cannot_read, |app| {
     for (name, mime, bytes) in documents {
         let form = Form::new().part("report", file_part(&bytes, name, mime));
         let r = submit_form(&app, round, &dept, form, &[]).await;
-        let v = assert_error(r, 415, "unsupported_document").await;
+        let v = assert_error(r, 422, "unreadable_document").await;
         assert_eq!(v["error"]["details"]["field"], "report", "{name}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(name),
+            "{v}"
+        );
     }
+    // a type kaoping does not read at all
+    let form = Form::new().part(
+        "report",
+        file_part(b"%PDF-1.7", "report.pdf", "application/pdf"),
+    );
+    let v = assert_error(
+        submit_form(&app, round, &dept, form, &[]).await,
+        415,
+        "unsupported_document",
+    )
+    .await;
+    assert_eq!(v["error"]["details"]["field"], "report");
     // no report at all
     let form = Form::new().part("evidence", file_part(b"x", "a.pdf", "application/pdf"));
     let v = assert_error(
@@ -336,5 +349,43 @@ on_both!(the_deadline_day_itself_is_on_time, |app| {
         b["submission"]["late"], true,
         "submitted the day after the deadline"
     );
+    app.stop().await;
+});
+
+on_both!(a_text_report_is_read_and_scored, |app| {
+    let dept = app.department("430681001", "汨罗市数据局").await;
+    let round = app.round(AHEAD, &["430681001"]).await;
+    let text = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/reports/003_dbdc2451ec2e8b0c.txt"),
+    )
+    .expect("report");
+    let form = Form::new().part(
+        "report",
+        file_part(&text, "汨罗市数据局自评报告.txt", "text/plain"),
+    );
+    let r = submit_form(&app, round, &dept, form, &[]).await;
+    assert_eq!(r.status(), 201);
+    let v = body(r).await;
+    assert_eq!(v["document"]["format"], "text");
+    assert_eq!(v["document"]["encoding"], "UTF-8");
+    assert!(
+        v["document"]["missing"]
+            .to_string()
+            .contains("其他需要说明的情况"),
+        "{}",
+        v["document"]
+    );
+    assert_eq!(v["submission"]["source_name"], "汨罗市数据局自评报告.txt");
+    let item = |code: &str| {
+        v["score_sheet"]["items"]
+            .as_array()
+            .and_then(|a| a.iter().find(|i| i["code"] == code))
+            .cloned()
+            .expect("item")
+    };
+    assert_eq!(item("body_complete")["score"], "0");
+    assert_eq!(item("attachments_complete")["score"], "7");
+    assert_eq!(item("indicator_weights")["score"], "5");
     app.stop().await;
 });

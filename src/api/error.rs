@@ -29,7 +29,8 @@ pub struct ErrorEnvelope {
 pub struct ErrorBody {
     /// Stable code: unauthenticated, forbidden, not_found, route_not_found, method_not_allowed,
     /// conflict, invalid_json, invalid_request, invalid_path, unsupported_media_type,
-    /// payload_too_large, idempotency_mismatch, unsupported_document, internal, unavailable.
+    /// payload_too_large, idempotency_mismatch, unsupported_document, unreadable_document,
+    /// internal, unavailable.
     pub code: String,
     pub message: String,
     #[schema(value_type = Object)]
@@ -102,6 +103,12 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(m) => ApiError::new(S::NOT_FOUND, "not_found", m.clone()),
             ServiceError::Conflict(m) => ApiError::new(S::CONFLICT, "conflict", m.clone()),
             ServiceError::Invalid { field, message } => ApiError::invalid(field, message.clone()),
+            ServiceError::Unreadable { field, message } => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "unreadable_document",
+                message.clone(),
+            )
+            .with_details(json!({ "field": field })),
             ServiceError::IdempotencyMismatch => ApiError::new(
                 S::UNPROCESSABLE_ENTITY,
                 "idempotency_mismatch",

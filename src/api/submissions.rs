@@ -81,28 +81,34 @@ fn parse_json<T: serde::de::DeserializeOwned>(field: &str, bytes: &[u8]) -> Resu
 }
 
 /// The package of a multipart upload: the report file plus the optional JSON documents.
-fn package_from_parts(
-    parts: &[Part],
-    shell: Package,
-) -> Result<(Package, Option<String>), ApiError> {
+/// The report part of an upload and the name to read it by: its file name, or `report.json`
+/// when it was sent as application/json without one. Other types are refused here.
+fn report_part(parts: &[Part]) -> Result<(&Part, String), ApiError> {
     let report = parts.iter().find(|p| p.name == "report").ok_or_else(|| {
         ApiError::invalid("report", "a multipart submission needs a `report` file")
     })?;
-    let source = report.filename.clone();
-    let is_json = report.content_type.as_deref() == Some("application/json")
-        || source
-            .as_deref()
-            .is_some_and(|n| n.to_ascii_lowercase().ends_with(".json"));
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_document",
-            "this server reads reports as JSON (the report model); reading .txt, .docx and .xlsx reports is not available yet",
-        )
-        .with_details(json!({ "field": "report", "expected": "application/json" })));
-    }
+    let name = match (&report.filename, report.content_type.as_deref()) {
+        (Some(n), _) if crate::ingest::Format::from_name(n).is_some() => n.clone(),
+        (_, Some("application/json")) => "report.json".to_string(),
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_document",
+                "the report must be a .txt, .docx or .xlsx file, or the report model as .json",
+            )
+            .with_details(
+                json!({ "field": "report", "expected": [".txt", ".docx", ".xlsx", ".json"] }),
+            ))
+        }
+    };
+    Ok((report, name))
+}
+
+/// The package of a multipart upload: the report read from its file plus the optional JSON
+/// documents.
+fn package_from_parts(parts: &[Part], shell: Package, report: Report) -> Result<Package, ApiError> {
     let mut package = shell;
-    package.report = Some(parse_json::<Report>("report", &report.bytes)?);
+    package.report = Some(report);
     for p in parts {
         match p.name.as_str() {
             "notice" => package.notice = Some(parse_json::<Notice>("notice", &p.bytes)?),
@@ -114,7 +120,7 @@ fn package_from_parts(
             }
         }
     }
-    Ok((package, source))
+    Ok(package)
 }
 
 /// Submit a package (department). JSON body: the package. Multipart: a `report` file (the
@@ -166,14 +172,22 @@ pub async fn submit(
             evidence: Vec::new(),
             idempotency_key,
             request_hash: request_hash(round_id, &[&body]),
+            document: None,
         }
     } else if content_type.starts_with("multipart/form-data") {
         let parts = read_parts(Multipart::new(req.headers(), payload), limit).await?;
-        let shell = {
-            let (s, c) = (s.clone(), c.clone());
-            blocking(move || s.package_shell(&c, round_id)).await?
+        let (report, report_name) = report_part(&parts)?;
+        let source_name = report.filename.clone();
+        let (shell, report, document) = {
+            let (s, c, bytes) = (s.clone(), c.clone(), report.bytes.clone());
+            blocking(move || {
+                let shell = s.package_shell(&c, round_id)?;
+                let (report, read) = s.read_report(&c, round_id, &bytes, &report_name)?;
+                Ok((shell, report, read))
+            })
+            .await?
         };
-        let (package, source_name) = package_from_parts(&parts, shell)?;
+        let package = package_from_parts(&parts, shell, report)?;
         let fields: Vec<&[u8]> = parts
             .iter()
             .flat_map(|p| {
@@ -203,6 +217,7 @@ pub async fn submit(
             evidence,
             idempotency_key,
             request_hash: hash,
+            document: Some(document),
         }
     } else {
         return Err(ApiError::new(

@@ -32,6 +32,9 @@ pub enum ServiceError {
     /// Bad input: which field, what was expected.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// A document that could not be read: which form field, and why.
+    #[error("{message}")]
+    Unreadable { field: String, message: String },
     #[error("the Idempotency-Key was used before with a different request")]
     IdempotencyMismatch,
     #[error("the round's rubric cannot be loaded")]

@@ -34,6 +34,8 @@ pub struct SubmitRequest {
     pub idempotency_key: Option<String>,
     /// SHA-256 of the request body: a retry must send the same request.
     pub request_hash: String,
+    /// How the report file was read, when one was uploaded.
+    pub document: Option<DocumentRead>,
 }
 
 /// The answer to a submission: the stored submission and its score sheet.
@@ -41,6 +43,20 @@ pub struct SubmitRequest {
 pub struct SubmitResponse {
     pub submission: SubmissionView,
     pub score_sheet: ScoreSheet,
+    /// How an uploaded report file was read (absent for a JSON package).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentRead>,
+}
+
+/// How an uploaded report file was read.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DocumentRead {
+    /// text, docx, xlsx or json.
+    pub format: String,
+    /// The text encoding, for text files.
+    pub encoding: Option<String>,
+    /// What the document lacks, in Chinese.
+    pub missing: Vec<String>,
 }
 
 /// A response body as sent (and, under an Idempotency-Key, as replayed).
@@ -198,6 +214,7 @@ impl Service {
                 let body = serde_json::to_string(&SubmitResponse {
                     submission: view(row, evidence),
                     score_sheet: sheet.clone(),
+                    document: req.document.clone(),
                 })?;
                 Ok((201, body))
             });
@@ -311,6 +328,47 @@ impl Service {
             .round(round_id)?
             .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
         Ok((code, row, codes))
+    }
+
+    /// Reads an uploaded report file (.txt, .docx, .xlsx, or the report model as .json) with the
+    /// standard body parts of the round's rubric.
+    pub fn read_report(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        bytes: &[u8],
+        name: &str,
+    ) -> ServiceResult<(crate::model::Report, DocumentRead)> {
+        use crate::ingest::{self, Format};
+        let (_, row, _) = self.submitting(caller, round_id)?;
+        let unreadable = |message: String| ServiceError::Unreadable {
+            field: "report".into(),
+            message,
+        };
+        let format = Format::from_name(name)
+            .ok_or_else(|| unreadable(format!("{name}: unknown file type")))?;
+        if format == Format::Json {
+            let report = serde_json::from_slice(bytes)
+                .map_err(|e| ServiceError::invalid("report", format!("report: {e}")))?;
+            let read = DocumentRead {
+                format: "json".into(),
+                encoding: None,
+                missing: Vec::new(),
+            };
+            return Ok((report, read));
+        }
+        let rubric = self.round_rubric(round_id, &row.rubric_source)?;
+        let parsed = ingest::parse(bytes, name, rubric.body_parts())
+            .map_err(|e| unreadable(e.to_string()))?;
+        let read = DocumentRead {
+            format: serde_json::to_value(parsed.format)?
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            encoding: parsed.encoding.map(str::to_string),
+            missing: parsed.missing,
+        };
+        Ok((parsed.package.report.unwrap_or_default(), read))
     }
 
     /// The package frame of an upload: the caller's department (name, level from its category)

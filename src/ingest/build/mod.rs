@@ -325,7 +325,8 @@ mod tests {
                 Block::Table(table),
             ],
         };
-        let built = package(&doc);
+        let rubric = crate::rubric::Rubric::builtin(crate::rubric::DEFAULT_RUBRIC).expect("rubric");
+        let built = package(&doc, rubric.body_parts());
         let report = built.package.report.expect("report");
         assert_eq!(report.body[0].heading, "一、基本情况");
         let t = &report.project_tables[0];
