@@ -93,12 +93,13 @@ fn read_workbook(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
         Xlsx::new(Cursor::new(bytes)).map_err(|e| calamine_error(e, name))?;
     let sheets = workbook.sheets_metadata().to_vec();
     let mut budget = MAX_GRID_CELLS;
+    let mut formats = None;
     let mut blocks = Vec::new();
     for sheet in &sheets {
         if sheet.typ != SheetType::WorkSheet {
             continue;
         }
-        let Some(raw) = read_sheet(&mut workbook, &sheet.name, name)? else {
+        let Some(raw) = read_sheet(&mut workbook, &sheet.name, name, &mut formats)? else {
             continue;
         };
         layout(&sheet.name, raw, &mut budget, &mut blocks, name)?;
@@ -305,6 +306,7 @@ fn read_sheet(
     workbook: &mut Workbook<'_>,
     sheet: &str,
     name: &str,
+    formats: &mut Option<Vec<Option<NumFmt>>>,
 ) -> Result<Option<RawSheet>, IngestError> {
     let merges = match workbook.merge_cells_by_sheet_name(sheet) {
         Ok(merges) => merges,
@@ -316,25 +318,25 @@ fn read_sheet(
         Err(XlsxError::NotAWorksheet(_)) => return Ok(None),
         Err(e) => return Err(sheet_error(e, sheet, name)),
     };
-    let formats: Vec<Option<(String, Option<u32>)>> = reader
-        .styles()
-        .iter()
-        .map(|style| {
-            style
-                .number_format
-                .as_ref()
-                .map(|f| (f.format_code.clone(), f.format_id))
-        })
-        .collect();
+    // The workbook's cell formats, parsed once for all its sheets.
+    let formats: &[Option<NumFmt>] = formats.get_or_insert_with(|| {
+        reader
+            .styles()
+            .iter()
+            .map(|style| {
+                style
+                    .number_format
+                    .as_ref()
+                    .map(|f| NumFmt::new(&f.format_code, f.format_id))
+            })
+            .collect()
+    });
     let mut cells = BTreeMap::new();
     while let Some((cell, style_id)) = reader
         .next_cell_with_style_id()
         .map_err(|e| sheet_error(e, sheet, name))?
     {
-        let format = formats
-            .get(style_id)
-            .and_then(Option::as_ref)
-            .map(|(code, id)| (code.as_str(), *id));
+        let format = formats.get(style_id).and_then(Option::as_ref);
         let text = display(cell.get_value(), format);
         if text.is_empty() {
             continue;
@@ -627,7 +629,7 @@ fn mark_merges(
 // ---------------------------------------------------------------------------------------------
 // Cell values as Excel displays them.
 
-fn display(value: &DataRef<'_>, format: Option<(&str, Option<u32>)>) -> String {
+fn display(value: &DataRef<'_>, format: Option<&NumFmt>) -> String {
     match value {
         DataRef::Empty => String::new(),
         DataRef::String(s) => normalize_text(s),
@@ -637,20 +639,33 @@ fn display(value: &DataRef<'_>, format: Option<(&str, Option<u32>)>) -> String {
         DataRef::Error(e) => e.to_string(),
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
         DataRef::Int(i) => match format {
-            Some((code, id)) if !is_general(&effective_code(code, id)) => {
-                format_number(*i as f64, &effective_code(code, id))
-            }
+            Some(f) if !f.general => format_number(*i as f64, f),
             _ => i.to_string(),
         },
-        DataRef::Float(f) => {
-            let code =
-                format.map_or_else(|| "General".to_string(), |(c, id)| effective_code(c, id));
-            format_number(*f, &code)
-        }
-        DataRef::DateTime(dt) => {
-            let code =
-                format.map_or_else(|| "General".to_string(), |(c, id)| effective_code(c, id));
-            format_datetime(dt, &code)
+        DataRef::Float(x) => match format {
+            Some(f) if !f.general => format_number(*x, f),
+            _ => general(*x),
+        },
+        DataRef::DateTime(dt) => match format {
+            Some(f) => format_datetime(dt, f),
+            None => general(dt.as_f64()),
+        },
+    }
+}
+
+/// A number format, split into its sections and tokenized.
+struct NumFmt {
+    /// Plain General: no section, no literal.
+    general: bool,
+    sections: Vec<Vec<Tok>>,
+}
+
+impl NumFmt {
+    fn new(code: &str, id: Option<u32>) -> NumFmt {
+        let code = effective_code(code, id);
+        NumFmt {
+            general: is_general(&code),
+            sections: sections(&code).into_iter().map(tokenize).collect(),
         }
     }
 }
@@ -891,43 +906,32 @@ fn tokenize(section: &str) -> Vec<Tok> {
     toks
 }
 
-/// A number through a format code.
-fn format_number(value: f64, code: &str) -> String {
+/// A number through a format.
+fn format_number(value: f64, format: &NumFmt) -> String {
     if !value.is_finite() {
         return "#NUM!".into();
     }
-    let secs = sections(code);
+    let secs = &format.sections;
     // Conditions and colours aside, Excel picks the section by sign: positive; negative;
     // zero; text. A negative value shown by its own section loses its minus sign.
-    let (section, negate) = match secs.len() {
-        0 | 1 => (secs.first().copied().unwrap_or("General"), value < 0.0),
-        2 => {
-            if value < 0.0 {
-                (secs[1], false)
-            } else {
-                (secs[0], false)
-            }
-        }
-        _ => {
-            if value < 0.0 {
-                (secs[1], false)
-            } else if value == 0.0 {
-                (secs[2], false)
-            } else {
-                (secs[0], false)
-            }
-        }
+    let index = match secs.len() {
+        0 | 1 => 0,
+        2 => usize::from(value < 0.0),
+        _ if value < 0.0 => 1,
+        _ if value == 0.0 => 2,
+        _ => 0,
     };
-    let toks = tokenize(section);
+    let Some(toks) = secs.get(index) else {
+        return general(value);
+    };
     if toks.iter().any(|t| matches!(t, Tok::Date(_))) {
         // A date code on a value calamine did not see as a date (a later section).
-        return render_date(&toks, value);
+        return render_date(toks, value);
     }
     if toks.iter().any(|t| matches!(t, Tok::Slash)) {
         return general(value);
     }
-    let magnitude = if secs.len() > 1 { value.abs() } else { value };
-    render_number(&toks, magnitude, negate)
+    render_number(toks, value, secs.len() <= 1)
 }
 
 fn render_number(toks: &[Tok], value: f64, negative_sign: bool) -> String {
@@ -1136,6 +1140,20 @@ fn general(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
+    let a = x.abs();
+    if (1e-9..1e15).contains(&a) {
+        // Rust's shortest round-trip form; when it needs more than Excel's 15 significant
+        // digits, round to 15 first.
+        let shortest = x.to_string();
+        let significant = shortest
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|&b| b == b'0')
+            .count();
+        if significant <= 15 {
+            return shortest;
+        }
+    }
     let rounded: f64 = format!("{x:.14e}").parse().unwrap_or(x);
     let a = rounded.abs();
     if !(1e-9..1e15).contains(&a) {
@@ -1161,21 +1179,22 @@ fn general(x: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 // Dates and times.
 
-fn format_datetime(dt: &ExcelDateTime, code: &str) -> String {
+fn format_datetime(dt: &ExcelDateTime, format: &NumFmt) -> String {
     let value = dt.as_f64();
-    let section = sections(code).first().copied().unwrap_or("General");
-    let toks = tokenize(section);
+    let Some(toks) = format.sections.first() else {
+        return general(value);
+    };
     if !toks.iter().any(|t| matches!(t, Tok::Date(_))) {
-        return format_number(value, code);
+        return format_number(value, format);
     }
-    if !dt.is_duration() && !(0.0..2_958_466.0).contains(&value) {
+    if dt.is_duration() {
+        return render_date(toks, value);
+    }
+    if !(0.0..2_958_466.0).contains(&value) {
         // Excel shows "#######" for dates it cannot show; the number says more.
         return general(value);
     }
-    if dt.is_duration() {
-        return render_date(&toks, value);
-    }
-    render_date_parts(&toks, value, dt.to_ymd_hms_milli())
+    render_date_parts(toks, value, dt.to_ymd_hms_milli())
 }
 
 /// A date code over a serial number (1900 date system).

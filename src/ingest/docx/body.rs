@@ -9,7 +9,7 @@ use quick_xml::Reader;
 use crate::ingest::document::{Block, Document, Paragraph};
 
 use super::numbering::{Counters, Numbering, Suffix, LEVELS};
-use super::styles::Styles;
+use super::styles::{heading_from_outline, Styles};
 use super::tables::{flatten, push_body_table, CellBuilder, Continue, RowBuilder, TableBuilder};
 use super::xml::{on_off, val, PartError, CUT_SHORT};
 
@@ -355,7 +355,7 @@ impl Body<'_> {
     fn end_paragraph(&mut self, p: ParaBuilder) {
         let style = self.styles.effective(p.style.as_deref());
         let heading_level = match p.outline {
-            Some(o) => (o < 9).then_some(o + 1),
+            Some(o) => heading_from_outline(o),
             None => style.and_then(|s| self.styles.heading_level(s)),
         };
         let numbering = self.number(&p, style);

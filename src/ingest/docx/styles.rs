@@ -120,7 +120,7 @@ impl Styles {
         }
         for (id, s) in self.chain(style) {
             if let Some(outline) = s.outline {
-                return (outline < 9).then_some(outline + 1);
+                return heading_from_outline(outline);
             }
             if let Some(level) = s.name.as_deref().and_then(heading_from_name) {
                 return Some(level);
@@ -142,6 +142,11 @@ impl Styles {
         }
         (num_id, ilvl)
     }
+}
+
+/// `w:outlineLvl` 0 is a level-1 heading … 8 level 9; 9 (and anything else) is body text.
+pub(super) fn heading_from_outline(outline: u8) -> Option<u8> {
+    outline.checked_add(1).filter(|&level| level <= 9)
 }
 
 /// "heading 1", "Heading1", "标题 1", "标题1" → 1.

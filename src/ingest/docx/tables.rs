@@ -164,8 +164,13 @@ impl TableBuilder {
                 )));
             }
             row.cells.resize(width, Cell::new(""));
-            let headers = &rows[..header_rows.min(MAX_HEADER_ROWS)];
-            if i >= header_rows && row.header && headers.contains(&row.cells) {
+            let repeated_header = i >= header_rows
+                && row.header
+                && rows
+                    .iter()
+                    .take(header_rows.min(MAX_HEADER_ROWS))
+                    .any(|h| *h == row.cells);
+            if repeated_header {
                 continue;
             }
             rows.push(row.cells);
