@@ -1180,3 +1180,16 @@ fn an_excel_report_builds_into_the_package() {
     assert_eq!(table["total_score"], "98");
     assert_eq!(table["filled"]["filled_by"], "刘为");
 }
+
+#[test]
+fn a_workbook_without_a_report_table_is_no_table() {
+    let rubric = kaoping::rubric::Rubric::builtin(kaoping::rubric::DEFAULT_RUBRIC).expect("rubric");
+    let bytes = workbook(&[sheet(
+        "名单",
+        vec![vec![S("姓名"), S("电话")], vec![S("张三"), n("123")]],
+        &[],
+    )]);
+    let err = kaoping::ingest::parse(&bytes, "名单.xlsx", rubric.body_parts()).unwrap_err();
+    assert!(matches!(err, IngestError::NoTable { .. }), "{err}");
+    assert!(err.to_string().contains("名单.xlsx"), "{err}");
+}

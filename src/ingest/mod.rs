@@ -131,6 +131,15 @@ pub fn parse(
         Format::Xlsx => (xlsx::read(bytes, name)?, None),
     };
     let built = build::package(&document, standard);
+    // a workbook is only its tables: one without a table of a report is not a report
+    let has_table = built.package.report.as_ref().is_some_and(|r| {
+        r.basic_data.is_some() || r.department_table.is_some() || !r.project_tables.is_empty()
+    });
+    if format == Format::Xlsx && !has_table {
+        return Err(IngestError::NoTable {
+            name: name.to_string(),
+        });
+    }
     Ok(Parsed {
         format,
         encoding,
