@@ -91,7 +91,7 @@ fn new_request_id() -> String {
             .try_into()
             .unwrap_or_default();
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::service::hex(&bytes)
 }
 
 /// Wraps every request: a request id (the client's if it sent a sane one), a tracing span, the

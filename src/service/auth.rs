@@ -1,11 +1,10 @@
 //! Bearer tokens: random, shown once, stored as SHA-256, compared in constant time.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use super::{Service, ServiceError, ServiceResult, TokenCreated};
+use super::{hex, sha256_hex, Service, ServiceError, ServiceResult, TokenCreated};
 use crate::store::micros;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -77,11 +76,7 @@ pub fn generate_token() -> ServiceResult<String> {
 }
 
 pub fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(token.as_bytes())
 }
 
 impl Service {

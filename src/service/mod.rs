@@ -16,7 +16,7 @@ use crate::rubric::{Rubric, RubricError};
 use crate::store::{Store, StoreError};
 
 pub use auth::{generate_token, hash_token, Caller, Role};
-pub use submissions::{sha256_hex, EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse};
+pub use submissions::{EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse};
 pub use views::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +65,17 @@ impl ServiceError {
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Bytes as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of the bytes, as hex: token hashes, evidence checksums, request hashes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}
 
 /// Rubrics a round may be opened with: the built-in ones and the `*.toml` files of a directory.
 #[derive(Debug, Clone, Default)]

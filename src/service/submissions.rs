@@ -2,12 +2,11 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::rounds::round;
 use super::views::{EvidenceView, RoundState, SubmissionView};
-use super::{Caller, Role, Service, ServiceError, ServiceResult};
+use super::{sha256_hex, Caller, Role, Service, ServiceError, ServiceResult};
 use crate::calendar::shanghai_date;
 use crate::model::{Package, ScoreSheet};
 use crate::scoring::{self, ScoringInput};
@@ -73,13 +72,6 @@ fn scaled(total: Decimal) -> i64 {
         .trunc()
         .try_into()
         .unwrap_or(i64::MAX)
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn view(row: &SubmissionRow, evidence: &[EvidenceMeta]) -> SubmissionView {

@@ -115,29 +115,19 @@ impl Store {
 
     /// Applies every pending migration.
     pub fn migrate(&self) -> StoreResult<usize> {
-        let run = |r: Result<Vec<_>, _>| {
-            r.map(|v: Vec<_>| v.len())
-                .map_err(|e: Box<dyn std::error::Error + Send + Sync>| {
-                    StoreError::Migration(e.to_string())
-                })
-        };
         match &self.pool {
-            DbPool::Sqlite(p) => run(p.get()?.run_pending_migrations(SQLITE_MIGRATIONS)),
-            DbPool::Pg(p) => run(p.get()?.run_pending_migrations(PG_MIGRATIONS)),
+            DbPool::Sqlite(p) => {
+                migrations_done(p.get()?.run_pending_migrations(SQLITE_MIGRATIONS))
+            }
+            DbPool::Pg(p) => migrations_done(p.get()?.run_pending_migrations(PG_MIGRATIONS)),
         }
     }
 
     /// Reverts every applied migration (used by the test that proves they reverse cleanly).
     pub fn revert_all(&self) -> StoreResult<usize> {
-        let run = |r: Result<Vec<_>, _>| {
-            r.map(|v: Vec<_>| v.len())
-                .map_err(|e: Box<dyn std::error::Error + Send + Sync>| {
-                    StoreError::Migration(e.to_string())
-                })
-        };
         match &self.pool {
-            DbPool::Sqlite(p) => run(p.get()?.revert_all_migrations(SQLITE_MIGRATIONS)),
-            DbPool::Pg(p) => run(p.get()?.revert_all_migrations(PG_MIGRATIONS)),
+            DbPool::Sqlite(p) => migrations_done(p.get()?.revert_all_migrations(SQLITE_MIGRATIONS)),
+            DbPool::Pg(p) => migrations_done(p.get()?.revert_all_migrations(PG_MIGRATIONS)),
         }
     }
 
@@ -154,6 +144,15 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// How many migrations a harness run applied or reverted, or why it failed.
+fn migrations_done<T>(
+    result: Result<Vec<T>, Box<dyn std::error::Error + Send + Sync>>,
+) -> StoreResult<usize> {
+    result
+        .map(|done| done.len())
+        .map_err(|e| StoreError::Migration(e.to_string()))
 }
 
 /// Microseconds since the epoch, the stored form of an instant.
