@@ -162,12 +162,33 @@ fn every_fragment_parses_and_missing_names_what_is_absent() {
         .collect();
     names.sort();
     assert!(names.len() >= 10);
+    // The fragments holding tables printed without tabs: (基础数据表, 部门整体支出绩效自评表,
+    // 项目支出绩效自评表s) found; the other fragments hold none of the three.
+    let with_tables = [
+        ("05_hengshan_guantang_2023_tables.txt", (true, true, 0)),
+        ("13_qingshen_fgj_2023_project_table.txt", (false, false, 1)),
+        ("15_fukang_tjj_2023_project_table.txt", (false, false, 1)),
+    ];
     for path in names {
         let text = std::fs::read_to_string(&path).expect("fragment");
         let b = built(&text);
         let r = b.package.report.as_ref().expect("report");
         let says = |m: &str| b.missing.iter().any(|x| x == m);
         let name = path.display();
+        let file = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or_default();
+        let want = with_tables
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map_or((false, false, 0), |(_, w)| *w);
+        let got = (
+            r.basic_data.is_some(),
+            r.department_table.is_some(),
+            r.project_tables.len(),
+        );
+        assert_eq!(got, want, "{name}: tables found");
         assert!(!b.missing.is_empty(), "{name}: fragments lack something");
         assert_eq!(
             r.basic_data.is_none(),
@@ -188,6 +209,238 @@ fn every_fragment_parses_and_missing_names_what_is_absent() {
         assert_eq!(r.body.is_empty(), says("未找到报告正文"), "{name}");
         println!("{name}: {} parts, missing {:?}", r.body.len(), b.missing);
     }
+}
+
+fn fragment(name: &str) -> Built {
+    let text = std::fs::read_to_string(fixtures().join("fragments").join(name)).expect("fragment");
+    built(&text)
+}
+
+fn figures(values: &[Option<rust_decimal::Decimal>]) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| v.map_or_else(|| "-".to_string(), |d| d.to_string()))
+        .collect()
+}
+
+fn funds_row(line: &kaoping::model::FundsLine) -> (String, Vec<String>) {
+    let values = [
+        line.initial_budget,
+        line.full_year_budget,
+        line.executed,
+        line.weight,
+        line.execution_rate,
+        line.score,
+    ];
+    (line.label.clone(), figures(&values))
+}
+
+fn row<const N: usize>(label: &str, values: [&str; N]) -> (String, Vec<String>) {
+    (
+        label.to_string(),
+        values.iter().map(|v| v.to_string()).collect(),
+    )
+}
+
+/// 衡山县贯塘乡 2023: both Hunan attachments printed one cell per line, empty cells left out.
+#[test]
+fn tables_printed_one_cell_per_line() {
+    let b = fragment("05_hengshan_guantang_2023_tables.txt");
+    assert_eq!(b.package.department.name, "衡山县贯塘乡人民政府");
+    assert_eq!(b.package.year, 2023);
+    let r = b.package.report.expect("report");
+    let basic = r.basic_data.expect("基础数据表");
+    assert_eq!(basic.title, "2023年度部门整体支出绩效评价基础数据表");
+    let staffing = basic.staffing.expect("staffing");
+    assert_eq!(
+        figures(&[staffing.authorized, staffing.actual, staffing.control_rate]),
+        ["46", "50", "108.70"]
+    );
+    assert_eq!(
+        basic.columns,
+        ["2022年决算数", "2023年预算数", "2023年决算数"]
+    );
+    let rows: Vec<(String, Vec<String>)> = basic
+        .rows
+        .iter()
+        .map(|r| (r.label.clone(), figures(&r.values)))
+        .collect();
+    assert_eq!(rows.len(), 18, "{rows:?}");
+    assert_eq!(rows[0], row("三公经费:", ["0", "0", "0"]));
+    assert_eq!(rows[2], row("其中:公车购置", ["0", "0", "0"]));
+    assert_eq!(rows[6], row("项目支出:", ["874.20", "308.17", "1025.20"]));
+    // rows whose empty cells were left out
+    assert_eq!(rows[7], row("1、业务工作经费", ["-", "-", "-"]));
+    assert_eq!(rows[11], row("……", ["-", "-", "-"]));
+    assert_eq!(rows[12], row("公用经费", ["118.31", "85.76", "193.42"]));
+    assert_eq!(rows[13], row("其中:办公经费", ["29.35", "27.00", "49.09"]));
+    assert_eq!(rows[15], row("会议费、培训费", ["4.92", "3.00", "5.42"]));
+    assert_eq!(rows[17], row("部门基本支出预算调整", ["-", "-", "-"]));
+    let levels: Vec<u8> = basic.rows.iter().map(|r| r.level).collect();
+    assert_eq!(levels[..8], [0, 1, 2, 2, 1, 1, 0, 1]);
+    assert!(basic.buildings.is_empty());
+    assert_eq!(basic.savings_measures, None);
+
+    let t = r.department_table.expect("部门整体支出绩效自评表");
+    assert_eq!(t.title, "2023年度部门整体支出绩效自评表");
+    assert_eq!(t.name, "衡山县贯塘乡人民政府");
+    let funds: Vec<_> = t.funds.iter().map(funds_row).collect();
+    assert_eq!(
+        funds,
+        [row(
+            "年度资金总额",
+            ["861.10", "2030.12", "2030.12", "10", "100", "10"]
+        )]
+    );
+    let nature = t.funds_by_nature.expect("按收入性质分");
+    assert_eq!(
+        figures(&[
+            nature.general_public_budget,
+            nature.government_funds,
+            nature.special_account_non_tax,
+            nature.other_funds,
+            nature.basic_expenditure,
+            nature.project_expenditure,
+        ]),
+        ["1325.68", "118.82", "-", "585.62", "900.47", "1025.20"]
+    );
+    let goals = t.goals.expect("年度总体目标");
+    assert_eq!(
+        goals.expected,
+        "搞好政府各职能部门完成的工作任务监督,服务市场主体和营造发展"
+    );
+    assert_eq!(goals.actual, "");
+    assert!(t.indicators.is_empty());
+    assert!(b
+        .missing
+        .iter()
+        .any(|m| m == "部门整体支出绩效自评表未找到绩效指标"));
+}
+
+/// 青神县发改局 2023: a Sichuan 项目支出绩效自评表 printed one cell per line, each ending ` |`.
+#[test]
+fn a_project_table_printed_with_pipes() {
+    let r = fragment("13_qingshen_fgj_2023_project_table.txt")
+        .package
+        .report
+        .expect("report");
+    assert!(r.department_table.is_none() && r.basic_data.is_none());
+    let [t] = r.project_tables.as_slice() else {
+        panic!("one project table: {:?}", r.project_tables);
+    };
+    assert_eq!(t.name, "51000021R000000019951-工资性支出");
+    assert_eq!(
+        t.competent_department.as_deref(),
+        Some("青神县发展和改革局本级")
+    );
+    assert_eq!(t.implementing_unit.as_deref(), Some("青神县发展和改革局"));
+    // 年初预算 调整后预算数 预算执行数 预算执行率 权重 得分 原因, in the model's order
+    let funds: Vec<_> = t.funds.iter().map(funds_row).collect();
+    assert_eq!(
+        funds,
+        [
+            row("总额", ["238.93", "251.89", "251.89", "10", "100.00", "-"]),
+            row(
+                "其中:财政资金",
+                ["238.93", "251.89", "251.89", "-", "100.00", "-"]
+            ),
+            row(
+                "财政专户管理资金",
+                ["0.00", "0.00", "0.00", "-", "0.00", "-"]
+            ),
+            row("单位资金", ["0.00", "0.00", "0.00", "-", "0.00", "-"]),
+            row("其他资金", ["-", "-", "-", "-", "-", "-"]),
+        ]
+    );
+    let goals = t.goals.as_ref().expect("项目年度目标");
+    assert_eq!(
+        goals.expected,
+        "严格执行相关政策,保障工资及时、足额发放或社保及时、足额缴纳,预算编制科学合理,减少结余资金。"
+    );
+    let rows: Vec<_> = t
+        .indicators
+        .iter()
+        .map(|i| {
+            (
+                i.level1.as_deref().unwrap_or_default(),
+                i.level2.as_deref().unwrap_or_default(),
+                i.level3.as_deref().unwrap_or_default(),
+                i.target.as_deref().unwrap_or_default(),
+                i.actual.as_deref(),
+                figures(&[i.weight, i.score]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "产出指标",
+                "数量指标",
+                "发放(缴纳)覆盖率",
+                "=100%",
+                None,
+                vec!["60".to_string(), "-".to_string()]
+            ),
+            (
+                "效益指标",
+                "社会效益指标",
+                "足额保障率(参保率)",
+                "=100%",
+                None,
+                vec!["30".to_string(), "-".to_string()]
+            ),
+        ]
+    );
+    assert_eq!(figures(&[t.total_weight, t.total_score]), ["100", "-"]);
+}
+
+/// 阜康市统计局 2023: a Xinjiang 项目支出绩效自评表 printed a row per line, cells between spaces;
+/// cut after the indicator headings.
+#[test]
+fn a_project_table_printed_with_spaces() {
+    let b = fragment("15_fukang_tjj_2023_project_table.txt");
+    let r = b.package.report.expect("report");
+    let [t] = r.project_tables.as_slice() else {
+        panic!("one project table: {:?}", r.project_tables);
+    };
+    assert_eq!(t.name, "昌州财行(2022)10号国家统计局调查队专项经费");
+    assert_eq!(t.competent_department.as_deref(), Some("阜康市统计局"));
+    assert_eq!(t.implementing_unit.as_deref(), Some("阜康市统计局"));
+    let funds: Vec<_> = t.funds.iter().map(funds_row).collect();
+    assert_eq!(
+        funds,
+        [
+            row(
+                "年度资金总额",
+                ["5.28", "1.96", "1.96", "10", "100.00", "10"]
+            ),
+            row("其中:当年财政拨款", ["5.28", "1.96", "1.96", "-", "-", "-"]),
+            row("其他资金", ["0.00", "0.00", "0.00", "-", "-", "-"]),
+        ]
+    );
+    let goals = t.goals.as_ref().expect("年度总体目标");
+    assert!(
+        goals
+            .expected
+            .starts_with("1.根据《关于拨付国家统计局昌吉调查队专项经费的通知》")
+            && goals.expected.ends_with("不同收入层次居民的生活质量。"),
+        "{}",
+        goals.expected
+    );
+    assert!(
+        goals
+            .actual
+            .starts_with("截至2023年12月31日,本项目完成住户数据产品120人")
+            && goals.actual.ends_with("被调查户满意度达100%。"),
+        "{}",
+        goals.actual
+    );
+    // the indicator rows are cut off after the first row's 一级指标
+    assert!(t
+        .indicators
+        .iter()
+        .all(|i| i.level3.is_none() && i.target.is_none() && i.weight.is_none()));
 }
 
 #[test]
@@ -315,6 +568,20 @@ fn no_panic_on_reports_cut_anywhere() {
             assert!(b.package.report.is_some());
             // The same text with its table structure lost.
             let _ = built(&text[cut..].replace('\t', " "));
+        }
+    }
+    // Tables printed without tabs, cut anywhere.
+    for name in [
+        "05_hengshan_guantang_2023_tables.txt",
+        "13_qingshen_fgj_2023_project_table.txt",
+        "15_fukang_tjj_2023_project_table.txt",
+    ] {
+        let text =
+            std::fs::read_to_string(fixtures().join("fragments").join(name)).expect("fragment");
+        for (cut, _) in text.char_indices().step_by(7) {
+            assert!(built(&text[..cut]).package.report.is_some());
+            let _ = built(&text[cut..]);
+            let _ = built(&text[cut..].replace('\n', " "));
         }
     }
 }

@@ -1,12 +1,16 @@
 //! From a [`Document`] (whatever file it came from) to the package model.
 //!
 //! The body is read from the paragraphs ([`body`]), the attached tables cell by cell
-//! ([`tables`]). What the document lacks is listed in [`Built::missing`], in Chinese, for the
-//! department to see.
+//! ([`tables`], [`self_eval`]); tables printed without tabs are first recovered from the
+//! paragraphs ([`untabbed`]). What the document lacks is listed in [`Built::missing`], in
+//! Chinese, for the department to see.
 
 mod body;
 mod clean;
+mod self_eval;
 mod tables;
+mod untabbed;
+mod vocab;
 
 use super::document::{Block, Document, Merge, Paragraph};
 use crate::checks::completeness::part_present;
@@ -27,7 +31,8 @@ pub struct Built {
 /// The package a document holds. `standard` are the standard body parts the rubric names: they
 /// decide which headings are top-level parts and which parts `missing` reports.
 pub fn package(doc: &Document, standard: &[BodyPartRule]) -> Built {
-    let (lines, attached) = split(doc);
+    let recovered = untabbed::recover(doc);
+    let (lines, attached) = split(recovered.as_ref().unwrap_or(doc));
     let body = body::read(&lines, standard);
     let mut report = Report {
         title: body.title.clone(),
@@ -43,11 +48,11 @@ pub fn package(doc: &Document, standard: &[BodyPartRule]) -> Built {
                 report.basic_data = Some(tables::basic_data(t));
             }
             Some(Kind::Department) if report.department_table.is_none() => {
-                report.department_table = Some(tables::self_eval(t, Kind::Department));
+                report.department_table = Some(self_eval::self_eval(t, Kind::Department));
             }
             Some(Kind::Project) => report
                 .project_tables
-                .push(tables::self_eval(t, Kind::Project)),
+                .push(self_eval::self_eval(t, Kind::Project)),
             _ => {}
         }
     }
