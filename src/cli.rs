@@ -337,7 +337,7 @@ pub fn execute(cli: Cli) -> Result<String, CliError> {
                 source,
             })?;
             let service = Service::new(store, RubricCatalog::default());
-            let t = service.create_token(role, department.as_deref(), label.as_deref())?;
+            let t = service.create_token(role, department.as_deref(), label.as_deref(), None)?;
             Ok(format!(
                 "{}\n(token id {}, role {}; shown once)",
                 t.token,

@@ -136,11 +136,13 @@ fn departments() -> ServiceResult<Vec<(String, String, Package)>> {
 /// Creates the demo departments (if missing), a demo round, one submission per department, and a
 /// new admin token.
 pub fn seed(service: &Service) -> ServiceResult<Seeded> {
-    let admin_token = service.create_token(Role::Admin, None, Some("demo"))?;
+    let admin_token = service.create_token(Role::Admin, None, Some("demo"), None)?;
     let admin = Caller {
         token_id: admin_token.id,
         role: Role::Admin,
         department: None,
+        reviewer: None,
+        label: Some("demo".into()),
     };
     let packages = departments()?;
     for (code, name, _) in &packages {
@@ -170,15 +172,19 @@ pub fn seed(service: &Service) -> ServiceResult<Seeded> {
             deadline,
             rubric: crate::rubric::DEFAULT_RUBRIC.into(),
             departments: packages.iter().map(|(c, _, _)| c.clone()).collect(),
+            reviewers_per_submission: None,
+            appeal_days: None,
         },
     )?;
     let mut departments = Vec::new();
     for (code, name, package) in packages {
-        let token = service.create_token(Role::Department, Some(&code), Some("demo"))?;
+        let token = service.create_token(Role::Department, Some(&code), Some("demo"), None)?;
         let caller = Caller {
             token_id: token.id,
             role: Role::Department,
             department: Some(code.clone()),
+            reviewer: None,
+            label: Some("demo".into()),
         };
         let body = serde_json::to_vec(&package)?;
         let stored = service.submit(

@@ -4,7 +4,8 @@
 //! Data flows one way: a package ([`model::Package`]) is checked against a rubric
 //! ([`rubric::Rubric`]) and the working-day calendar ([`calendar::WorkCalendar`]) by [`checks`];
 //! [`scoring`] adds reviewers' judgments and overrides and gives the score sheet
-//! ([`model::ScoreSheet`]). None of these modules does I/O.
+//! ([`model::ScoreSheet`]); [`review`] combines reviewers' judgments, decisions and appeals into it.
+//! None of these modules does I/O.
 //!
 //! ```
 //! use kaoping::calendar::WorkCalendar;
@@ -39,6 +40,7 @@ pub mod demo;
 pub mod ingest;
 pub mod model;
 pub mod render;
+pub mod review;
 pub mod rubric;
 pub mod scoring;
 pub mod server;

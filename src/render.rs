@@ -36,6 +36,7 @@ fn status_label(s: ItemStatus) -> &'static str {
         ItemStatus::AwaitingJudgment => "待评审",
         ItemStatus::AwaitingConfirmation => "待确认",
         ItemStatus::MissingInput => "缺少信息",
+        ItemStatus::AwaitingReconciliation => "待组长裁定",
     }
 }
 

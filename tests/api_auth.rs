@@ -188,15 +188,36 @@ on_both!(tokens_are_issued_once_with_their_binding, |app| {
         .await;
     let v = assert_error(r, 422, "invalid_request").await;
     assert_eq!(v["error"]["details"]["field"], "department");
+    // a reviewer token without a reviewer registers one, belonging to the department given
     let r = app
         .post(
             "/api/v1/tokens",
             Some(ADMIN),
-            json!({ "role": "reviewer", "department": JUNSHAN_CODE }),
+            json!({ "role": "reviewer", "department": JUNSHAN_CODE, "label": "张三" }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let v = body(r).await;
+    assert!(v["reviewer"].is_i64(), "{v}");
+    assert_eq!(v["department"], JUNSHAN_CODE);
+    let r = app
+        .post(
+            "/api/v1/tokens",
+            Some(ADMIN),
+            json!({ "role": "reviewer", "department": "999" }),
         )
         .await;
     let v = assert_error(r, 422, "invalid_request").await;
     assert_eq!(v["error"]["details"]["field"], "department");
+    let r = app
+        .post(
+            "/api/v1/tokens",
+            Some(ADMIN),
+            json!({ "role": "viewer", "reviewer": 1 }),
+        )
+        .await;
+    let v = assert_error(r, 422, "invalid_request").await;
+    assert_eq!(v["error"]["details"]["field"], "reviewer");
     let r = app
         .post(
             "/api/v1/tokens",

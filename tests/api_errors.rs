@@ -340,7 +340,7 @@ on_both!(unknown_routes_and_methods, |app| {
     for (method, path) in [
         (Method::GET, "/api/v1/tokens"),
         (Method::PUT, "/api/v1/departments"),
-        (Method::PATCH, "/api/v1/rounds/1"),
+        (Method::PUT, "/api/v1/rounds/1"),
         (Method::GET, "/api/v1/rounds/1/close"),
         (Method::GET, "/api/v1/rounds/1/submissions"),
         (Method::DELETE, "/api/v1/rounds/1/departments/x/score-sheet"),

@@ -30,7 +30,8 @@ pub struct ErrorBody {
     /// Stable code: unauthenticated, forbidden, not_found, route_not_found, method_not_allowed,
     /// conflict, invalid_json, invalid_request, invalid_path, unsupported_media_type,
     /// payload_too_large, idempotency_mismatch, unsupported_document, unreadable_document,
-    /// internal, unavailable.
+    /// conflict_of_interest, precondition_required, precondition_failed, invalid_judgment,
+    /// not_fully_scored, appeal_window_closed, internal, unavailable.
     pub code: String,
     pub message: String,
     #[schema(value_type = Object)]
@@ -114,6 +115,28 @@ impl From<ServiceError> for ApiError {
                 "idempotency_mismatch",
                 e.to_string(),
             ),
+            ServiceError::ConflictOfInterest(m) => {
+                ApiError::new(S::CONFLICT, "conflict_of_interest", m.clone())
+            }
+            ServiceError::PreconditionRequired => ApiError::new(
+                S::PRECONDITION_REQUIRED,
+                "precondition_required",
+                e.to_string(),
+            ),
+            ServiceError::PreconditionFailed(m) => {
+                ApiError::new(S::PRECONDITION_FAILED, "precondition_failed", m.clone())
+            }
+            ServiceError::Judgment(j) => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_judgment", j.to_string())
+                    .with_details(json!({ "field": j.field() }))
+            }
+            ServiceError::NotFullyScored { message, missing } => {
+                ApiError::new(S::CONFLICT, "not_fully_scored", message.clone())
+                    .with_details(json!({ "missing": missing }))
+            }
+            ServiceError::AppealWindowClosed(m) => {
+                ApiError::new(S::CONFLICT, "appeal_window_closed", m.clone())
+            }
             ServiceError::Rubric(_) | ServiceError::Store(_) | ServiceError::Json(_) => {
                 tracing::error!(error = %chain(&e), "internal error");
                 ApiError::new(

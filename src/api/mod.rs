@@ -5,6 +5,7 @@ mod auth;
 mod error;
 mod observe;
 mod resources;
+mod review;
 mod submissions;
 
 use actix_web::{web, HttpResponse};
@@ -53,6 +54,12 @@ impl Modify for BearerAuth {
         resources::create_token, resources::revoke_token,
         resources::create_round, resources::list_rounds, resources::get_round, resources::close_round,
         submissions::submit, submissions::score_sheet, submissions::history, submissions::evidence,
+        review::me, review::create_reviewer, review::list_reviewers, review::declare_conflict, review::queue,
+        review::update_round, review::release, review::assign, review::auto_assign, review::list_assignments,
+        review::unassign, review::review_status, review::item_reviews, review::item_review, review::put_judgment,
+        review::put_decision, review::put_override, review::round_audit, review::department_audit,
+        review::file_appeal, review::department_appeals, review::round_appeals, review::decide_appeal,
+        review::appeal_file,
         healthz, readyz, observe::metrics,
     ),
     components(schemas(ErrorEnvelope)),
@@ -62,6 +69,8 @@ impl Modify for BearerAuth {
         (name = "tokens", description = "Bearer tokens"),
         (name = "rounds", description = "考核批次"),
         (name = "submissions", description = "Packages, score sheets, evidence"),
+        (name = "review", description = "评审: reviewers, assignments, judgments, reconciliation, overrides, audit log"),
+        (name = "appeals", description = "复核: appeals of released results"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -132,7 +141,77 @@ pub fn configure(cfg: &mut web::ServiceConfig, api: &ApiConfig) {
                         .route(web::post().to(resources::create_round))
                         .route(web::get().to(resources::list_rounds)),
                 )
-                .service(resource("/rounds/{id}").route(web::get().to(resources::get_round)))
+                .service(resource("/me").route(web::get().to(review::me)))
+                .service(
+                    resource("/reviewers")
+                        .route(web::post().to(review::create_reviewer))
+                        .route(web::get().to(review::list_reviewers)),
+                )
+                .service(
+                    resource("/reviewers/{id}/conflicts")
+                        .route(web::post().to(review::declare_conflict)),
+                )
+                .service(resource("/queue").route(web::get().to(review::queue)))
+                .service(
+                    resource("/rounds/{id}")
+                        .route(web::get().to(resources::get_round))
+                        .route(web::patch().to(review::update_round)),
+                )
+                .service(resource("/rounds/{id}/release").route(web::post().to(review::release)))
+                .service(
+                    resource("/rounds/{id}/assignments")
+                        .route(web::post().to(review::assign))
+                        .route(web::get().to(review::list_assignments)),
+                )
+                .service(
+                    resource("/rounds/{id}/assignments/auto")
+                        .route(web::post().to(review::auto_assign)),
+                )
+                .service(
+                    resource("/rounds/{id}/assignments/{code}/{reviewer}")
+                        .route(web::delete().to(review::unassign)),
+                )
+                .service(
+                    resource("/rounds/{id}/review").route(web::get().to(review::review_status)),
+                )
+                .service(resource("/rounds/{id}/audit").route(web::get().to(review::round_audit)))
+                .service(
+                    resource("/rounds/{id}/appeals").route(web::get().to(review::round_appeals)),
+                )
+                .service(
+                    resource("/rounds/{id}/appeals/{appeal}/decision")
+                        .route(web::post().to(review::decide_appeal)),
+                )
+                .service(
+                    resource("/rounds/{id}/appeals/{appeal}/evidence/{file}")
+                        .route(web::get().to(review::appeal_file)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/judgments")
+                        .route(web::get().to(review::item_reviews)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/judgments/{item}")
+                        .route(web::get().to(review::item_review))
+                        .route(web::put().to(review::put_judgment)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/decisions/{item}")
+                        .route(web::put().to(review::put_decision)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/overrides/{item}")
+                        .route(web::put().to(review::put_override)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/audit")
+                        .route(web::get().to(review::department_audit)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/appeals")
+                        .route(web::post().to(review::file_appeal))
+                        .route(web::get().to(review::department_appeals)),
+                )
                 .service(
                     resource("/rounds/{id}/close").route(web::post().to(resources::close_round)),
                 )

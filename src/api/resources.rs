@@ -41,7 +41,12 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     let t = blocking(move || {
         c.require(&[Role::Admin])?;
-        s.create_token(body.role, body.department.as_deref(), body.label.as_deref())
+        s.create_token(
+            body.role,
+            body.department.as_deref(),
+            body.label.as_deref(),
+            body.reviewer,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(t))

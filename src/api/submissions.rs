@@ -17,15 +17,15 @@ use crate::service::{
 type Svc = web::Data<Service>;
 
 /// One part of a multipart upload.
-struct Part {
-    name: String,
-    filename: Option<String>,
-    content_type: Option<String>,
-    bytes: Vec<u8>,
+pub(super) struct Part {
+    pub name: String,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
 }
 
 /// Reads every part, refusing more than `limit` bytes in all.
-async fn read_parts(mut mp: Multipart, limit: usize) -> Result<Vec<Part>, ApiError> {
+pub(super) async fn read_parts(mut mp: Multipart, limit: usize) -> Result<Vec<Part>, ApiError> {
     let mut parts = Vec::new();
     let mut total = 0usize;
     while let Some(field) = mp.next().await {
@@ -57,6 +57,21 @@ async fn read_parts(mut mp: Multipart, limit: usize) -> Result<Vec<Part>, ApiErr
         });
     }
     Ok(parts)
+}
+
+/// The `evidence` file parts of a form.
+pub(super) fn evidence_files(parts: Vec<Part>) -> Vec<EvidenceUpload> {
+    parts
+        .into_iter()
+        .filter(|p| p.name == "evidence")
+        .map(|p| EvidenceUpload {
+            name: p.filename.unwrap_or_else(|| "evidence".to_string()),
+            content_type: p
+                .content_type
+                .unwrap_or_else(|| "application/octet-stream".to_string()),
+            bytes: p.bytes,
+        })
+        .collect()
 }
 
 /// A client's file name reduced to its last component, printable, at most 200 characters: it is
@@ -200,17 +215,7 @@ pub async fn submit(
             })
             .collect();
         let hash = request_hash(round_id, &fields);
-        let evidence = parts
-            .into_iter()
-            .filter(|p| p.name == "evidence")
-            .map(|p| EvidenceUpload {
-                name: p.filename.unwrap_or_else(|| "evidence".to_string()),
-                content_type: p
-                    .content_type
-                    .unwrap_or_else(|| "application/octet-stream".to_string()),
-                bytes: p.bytes,
-            })
-            .collect();
+        let evidence = evidence_files(parts);
         SubmitRequest {
             package,
             source_name,
@@ -250,7 +255,10 @@ fn request_hash(round_id: i64, fields: &[&[u8]]) -> String {
     sha256_hex(&all)
 }
 
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub(super) async fn read_body(
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
@@ -267,15 +275,18 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, A
 /// The department's current score sheet in the round.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/departments/{code}/score-sheet", tag = "submissions",
     params(("id" = i64, Path), ("code" = String, Path)),
-    responses((status = 200, body = ScoreSheet), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    responses((status = 200, body = ScoreSheet, headers(("ETag" = String, description = "send as If-Match to write, or If-None-Match to poll"))),
+        (status = 304, description = "not modified since the ETag sent"), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn score_sheet(
     s: Svc,
     Auth(c): Auth,
     path: web::Path<(i64, String)>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (round_id, code) = path.into_inner();
-    Ok(HttpResponse::Ok().json(blocking(move || s.score_sheet(&c, round_id, &code)).await?))
+    let (sheet, etag) = blocking(move || s.score_sheet(&c, round_id, &code)).await?;
+    Ok(super::review::with_etag(&req, etag, &sheet))
 }
 
 /// Every submission of the department in the round, oldest first.
@@ -305,6 +316,11 @@ pub async fn evidence(
 ) -> Result<HttpResponse, ApiError> {
     let (round_id, code, id) = path.into_inner();
     let file = blocking(move || s.evidence(&c, round_id, &code, id)).await?;
+    Ok(download(file))
+}
+
+/// A stored file as an attachment, its name reduced to safe ASCII.
+pub(super) fn download(file: EvidenceUpload) -> HttpResponse {
     let ascii: String = file
         .name
         .chars()
@@ -316,12 +332,12 @@ pub async fn evidence(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(file.content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{ascii}\""),
         ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(file.bytes))
+        .body(file.bytes)
 }

@@ -156,6 +156,17 @@ impl WorkCalendar {
             })
     }
 
+    /// The `n`-th working day after `d` (`d` itself when `n` is 0): e.g. the last day of an
+    /// appeal window of `n` working days opened on `d`.
+    pub fn add_working_days(&self, d: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        self.check_covered(d)?;
+        let mut day = d;
+        for _ in 0..n {
+            day = self.next_working_day_on_or_after(day.succ_opt().unwrap_or(day))?;
+        }
+        Ok(day)
+    }
+
     /// Working days late for a report due on `deadline` and received on `received` (both
     /// Asia/Shanghai dates). Received before the deadline is simply 0 late.
     pub fn lateness(

@@ -484,3 +484,30 @@ fn embedded_file_is_the_reviewed_copy() {
         (23_582, 0x8273_cd38_2a50_9a6e)
     );
 }
+
+#[test]
+fn working_days_added_skip_weekends_and_holidays_and_count_tiaoxiu_saturdays() {
+    let cal = WorkCalendar::embedded();
+    let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+    // from Friday 2024-09-27: Sunday 09-29 is a 调休 working day, 国庆 10-01..07 is off
+    assert_eq!(
+        cal.add_working_days(d("2024-09-27"), 1).expect("covered"),
+        d("2024-09-29")
+    );
+    assert_eq!(
+        cal.add_working_days(d("2024-09-27"), 2).expect("covered"),
+        d("2024-09-30")
+    );
+    assert_eq!(
+        cal.add_working_days(d("2024-09-27"), 3).expect("covered"),
+        d("2024-10-08")
+    );
+    assert_eq!(
+        cal.add_working_days(d("2024-09-27"), 0).expect("covered"),
+        d("2024-09-27")
+    );
+    assert!(
+        cal.add_working_days(d("2017-06-01"), 1).is_err(),
+        "outside the calendar"
+    );
+}

@@ -50,6 +50,8 @@ pub enum ItemStatus {
     AwaitingConfirmation,
     /// An input the item needs is missing (e.g. no deadline or receipt time).
     MissingInput,
+    /// Two reviewers differ by more than the rubric's threshold: a lead reviewer decides.
+    AwaitingReconciliation,
 }
 
 /// One rubric item on the sheet.
@@ -129,6 +131,40 @@ pub struct Judgment {
     pub sub_scores: Option<Vec<Decimal>>,
     pub reason: String,
     /// Who judged.
+    pub by: String,
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+    /// How the score was reached; a single reviewer's judgment when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<JudgmentBasis>,
+    /// The reviewers' own judgments behind a mean, a lead reviewer's decision or an appeal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<ReviewScore>,
+}
+
+/// How a judged item's score was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JudgmentBasis {
+    /// One reviewer's judgment.
+    Single,
+    /// The mean of the reviewers' judgments, which differ by at most the rubric's threshold.
+    Mean,
+    /// A lead reviewer's decision between judgments that differ by more (裁定).
+    Reconciliation,
+    /// An upheld appeal (复核).
+    Appeal,
+}
+
+/// One reviewer's own judgment of an item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewScore {
+    #[serde(default)]
+    pub score: Option<Decimal>,
+    #[serde(default)]
+    pub sub_scores: Option<Vec<Decimal>>,
+    pub reason: String,
     pub by: String,
     #[serde(default)]
     pub at: Option<DateTime<Utc>>,

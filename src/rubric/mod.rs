@@ -62,6 +62,28 @@ pub struct Rubric {
     pub grades: Vec<GradeCut>,
     pub ranking: RankingRules,
     pub consistency: ConsistencyRules,
+    /// How reviewers' judgments combine; the defaults when the file has no `[review]`.
+    #[serde(default)]
+    pub review: ReviewRules,
+}
+
+/// 双人评审: how two reviewers' judgments of an item combine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRules {
+    /// Two judgments differing by at most this many points are averaged; beyond it a lead
+    /// reviewer decides.
+    #[serde(with = "decimal::lenient")]
+    #[schema(value_type = String)]
+    pub double_review_threshold: Decimal,
+}
+
+impl Default for ReviewRules {
+    fn default() -> Self {
+        ReviewRules {
+            double_review_threshold: Decimal::TWO,
+        }
+    }
 }
 
 /// One scored item.

@@ -50,6 +50,12 @@ pub(super) fn validate(rubric: &Rubric) -> Result<(), Fault> {
         ));
     }
     validate_grades(rubric)?;
+    if rubric.review.double_review_threshold < Decimal::ZERO {
+        return Err(fault(
+            "review.double_review_threshold",
+            "must not be negative",
+        ));
+    }
     if rubric.consistency.sum_tolerance < Decimal::ZERO {
         return Err(fault("consistency.sum_tolerance", "must not be negative"));
     }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use rust_decimal::Decimal;
 
-use crate::model::{ItemStatus, Judgment, Override};
+use crate::model::{ItemStatus, Judgment, JudgmentBasis, Override};
 use crate::rubric::{BandRules, ItemMethod, RubricItem, Rule};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -48,6 +48,24 @@ pub enum JudgmentError {
     SubScores { item: String, message: String },
 }
 
+impl JudgmentError {
+    /// The input field at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            JudgmentError::ReasonRequired { .. }
+            | JudgmentError::DiscretionaryReasonTooShort { .. } => "reason",
+            JudgmentError::SubScores { .. } => "sub_scores",
+            JudgmentError::OutOfRange { .. }
+            | JudgmentError::OffStep { .. }
+            | JudgmentError::OutsideBands { .. } => "score",
+            JudgmentError::UnknownItem(_)
+            | JudgmentError::Duplicate(_)
+            | JudgmentError::NotJudged { .. }
+            | JudgmentError::NotAutomatic { .. } => "item",
+        }
+    }
+}
+
 pub(super) fn check_unique(
     judgments: &[Judgment],
     overrides: &[Override],
@@ -88,7 +106,7 @@ fn in_range(item: &RubricItem, score: Decimal, max: Decimal) -> Result<(), Judgm
 }
 
 /// The score a judgment gives, once it is known to keep the rubric's rules.
-pub(super) fn validate_judgment(
+pub fn validate_judgment(
     item: &RubricItem,
     status: ItemStatus,
     j: &Judgment,
@@ -98,6 +116,9 @@ pub(super) fn validate_judgment(
         return Err(JudgmentError::NotJudged {
             item: item.code.clone(),
         });
+    }
+    if j.basis == Some(JudgmentBasis::Mean) {
+        return mean_of_reviews(item, status, j);
     }
     require_reason(item, &j.reason)?;
     let score = match (&item.rule, &j.sub_scores) {
@@ -133,6 +154,56 @@ pub(super) fn validate_judgment(
         _ => {}
     }
     Ok(score)
+}
+
+/// Two (or more) reviewers' judgments within the threshold: each must keep the rules on its own;
+/// their mean (2 decimals) need not fall in a band.
+fn mean_of_reviews(
+    item: &RubricItem,
+    status: ItemStatus,
+    j: &Judgment,
+) -> Result<Decimal, JudgmentError> {
+    if j.reviews.len() < 2 {
+        return Err(JudgmentError::SubScores {
+            item: item.code.clone(),
+            message: "a mean needs the judgments of at least two reviewers".to_string(),
+        });
+    }
+    let mut sum = Decimal::ZERO;
+    for r in &j.reviews {
+        let single = Judgment {
+            item: j.item.clone(),
+            score: r.score,
+            sub_scores: r.sub_scores.clone(),
+            reason: r.reason.clone(),
+            by: r.by.clone(),
+            at: r.at,
+            basis: None,
+            reviews: Vec::new(),
+        };
+        sum += validate_judgment(item, status, &single)?;
+    }
+    let mean = mean(sum, j.reviews.len());
+    if j.score.is_some_and(|s| s != mean) {
+        return Err(JudgmentError::SubScores {
+            item: item.code.clone(),
+            message: format!(
+                "score {} is not the reviewers' mean ({mean})",
+                j.score.unwrap_or_default()
+            ),
+        });
+    }
+    Ok(mean)
+}
+
+/// The mean of `count` values summing to `sum`, to 2 decimals (exact for two reviewers).
+pub fn mean(sum: Decimal, count: usize) -> Decimal {
+    if count == 0 {
+        return Decimal::ZERO;
+    }
+    (sum / Decimal::from(count))
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
 }
 
 fn names(subs: &[crate::rubric::SubScore]) -> String {
@@ -222,7 +293,7 @@ fn within_bands(
     Ok(())
 }
 
-pub(super) fn validate_override(item: &RubricItem, o: &Override) -> Result<(), JudgmentError> {
+pub fn validate_override(item: &RubricItem, o: &Override) -> Result<(), JudgmentError> {
     if item.method != ItemMethod::Automatic {
         return Err(JudgmentError::NotAutomatic {
             item: item.code.clone(),

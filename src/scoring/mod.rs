@@ -10,7 +10,7 @@ use crate::checks::{self, CheckInput, ItemOutcome};
 use crate::model::{ItemScore, ItemStatus, Judgment, Override, Package, ScoreSheet, ScoringMethod};
 use crate::rubric::{ItemMethod, Rubric};
 
-pub use judgment::JudgmentError;
+pub use judgment::{mean, validate_judgment, validate_override, JudgmentError};
 
 /// Everything a score sheet is computed from besides the rubric and the calendar.
 #[derive(Debug, Clone, Copy)]
@@ -51,11 +51,44 @@ pub fn score(
             received_at: input.received_at.or(input.package.submitted_at),
         },
     );
-    judgment::check_unique(input.judgments, input.overrides)?;
-    let mut items = Vec::with_capacity(rubric.items.len());
-    for (item, outcome) in rubric.items.iter().zip(report.items) {
-        let mut sheet_item = sheet_item(item, outcome);
-        if let Some(j) = input.judgments.iter().find(|j| j.item == item.code) {
+    let items = rubric
+        .items
+        .iter()
+        .zip(report.items)
+        .map(|(item, outcome)| sheet_item(item, outcome))
+        .collect();
+    let automatic = ScoreSheet {
+        rubric: rubric.id.clone(),
+        department: Some(input.package.department.name.clone()),
+        total: Decimal::ZERO,
+        max_total: rubric.total,
+        complete: false,
+        grade: None,
+        items,
+        findings: report.findings,
+    };
+    apply(rubric, automatic, input.judgments, input.overrides)
+}
+
+/// Applies judgments and overrides to a sheet of automatic outcomes (as `score` makes it with
+/// none), then totals and grades it.
+pub fn apply(
+    rubric: &Rubric,
+    mut sheet: ScoreSheet,
+    judgments: &[Judgment],
+    overrides: &[Override],
+) -> Result<ScoreSheet, JudgmentError> {
+    judgment::check_unique(judgments, overrides)?;
+    if let Some(code) = judgments
+        .iter()
+        .map(|j| &j.item)
+        .chain(overrides.iter().map(|o| &o.item))
+        .find(|code| rubric.item(code).is_none())
+    {
+        return Err(JudgmentError::UnknownItem(code.clone()));
+    }
+    for (item, sheet_item) in rubric.items.iter().zip(sheet.items.iter_mut()) {
+        if let Some(j) = judgments.iter().find(|j| j.item == item.code) {
             let value = judgment::validate_judgment(item, sheet_item.status, j)?;
             sheet_item.score = Some(value);
             sheet_item.status = ItemStatus::Judged;
@@ -64,38 +97,27 @@ pub fn score(
                 ..j.clone()
             });
         }
-        if let Some(o) = input.overrides.iter().find(|o| o.item == item.code) {
+        if let Some(o) = overrides.iter().find(|o| o.item == item.code) {
             judgment::validate_override(item, o)?;
             sheet_item.automatic_score = sheet_item.score;
             sheet_item.score = Some(o.score);
             sheet_item.status = ItemStatus::Overridden;
             sheet_item.override_ = Some(o.clone());
         }
-        items.push(sheet_item);
     }
-    if let Some(code) = input
-        .judgments
-        .iter()
-        .map(|j| &j.item)
-        .chain(input.overrides.iter().map(|o| &o.item))
-        .find(|code| rubric.item(code).is_none())
-    {
-        return Err(JudgmentError::UnknownItem(code.clone()));
-    }
-    let total: Decimal = items.iter().filter_map(|i| i.score).sum();
-    let complete = items.iter().all(|i| i.score.is_some());
-    Ok(ScoreSheet {
-        rubric: rubric.id.clone(),
-        department: Some(input.package.department.name.clone()),
-        total,
-        max_total: rubric.total,
-        complete,
-        grade: complete
-            .then(|| rubric.grade_for(total).map(str::to_string))
-            .flatten(),
-        items,
-        findings: report.findings,
-    })
+    sheet.total = sheet.items.iter().filter_map(|i| i.score).sum();
+    sheet.complete = sheet.items.iter().all(|i| i.score.is_some());
+    sheet.grade = sheet
+        .complete
+        .then(|| rubric.grade_for(sheet.total).map(str::to_string))
+        .flatten();
+    Ok(sheet)
+}
+
+/// Whether a reviewer judges the item: a judgment item, or an automatic suggestion awaiting
+/// confirmation.
+pub fn is_judged(item: &crate::rubric::RubricItem, status: ItemStatus) -> bool {
+    item.method == ItemMethod::Judgment || status == ItemStatus::AwaitingConfirmation
 }
 
 fn sheet_item(item: &crate::rubric::RubricItem, outcome: ItemOutcome) -> ItemScore {

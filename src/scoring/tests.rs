@@ -24,6 +24,8 @@ fn judge(item: &str, score: Decimal, reason: &str) -> Judgment {
         reason: reason.to_string(),
         by: "reviewer-1".to_string(),
         at: None,
+        basis: None,
+        reviews: Vec::new(),
     }
 }
 
@@ -35,6 +37,8 @@ fn quality(subs: [Decimal; 3]) -> Judgment {
         reason: "指标大多可衡量".to_string(),
         by: "reviewer-1".to_string(),
         at: None,
+        basis: None,
+        reviews: Vec::new(),
     }
 }
 

@@ -43,6 +43,10 @@ pub struct Caller {
     pub token_id: i64,
     pub role: Role,
     pub department: Option<String>,
+    /// The reviewer a reviewer token stands for.
+    pub reviewer: Option<i64>,
+    /// Who holds the token (its label), for the audit log.
+    pub label: Option<String>,
 }
 
 impl Caller {
@@ -54,6 +58,18 @@ impl Caller {
                 "a {} token may not do this",
                 self.role.as_str()
             )))
+        }
+    }
+
+    /// Who did it, as the audit log names them.
+    pub fn actor(&self) -> String {
+        let who = self
+            .label
+            .clone()
+            .unwrap_or_else(|| format!("token #{}", self.token_id));
+        match (&self.role, &self.department) {
+            (Role::Department, Some(d)) => format!("department {d} ({who})"),
+            _ => format!("{} {who}", self.role.as_str()),
         }
     }
 
@@ -96,16 +112,30 @@ impl Service {
             token_id: row.id,
             role,
             department: row.department_code,
+            reviewer: row.reviewer_id,
+            label: row.label,
         })
     }
 
-    /// Issues a token; a department token must name an existing department, other roles none.
+    /// Issues a token; a department token must name an existing department. A reviewer token
+    /// stands for `reviewer`, or for a new reviewer named after the label who belongs to
+    /// `department` (if given).
     pub fn create_token(
         &self,
         role: Role,
         department: Option<&str>,
         label: Option<&str>,
+        reviewer: Option<i64>,
     ) -> ServiceResult<TokenCreated> {
+        if role == Role::Reviewer {
+            return self.create_reviewer_token(department, label, reviewer);
+        }
+        if reviewer.is_some() {
+            return Err(ServiceError::invalid(
+                "reviewer",
+                "only reviewer tokens stand for a reviewer",
+            ));
+        }
         match (role, department) {
             (Role::Department, None) => {
                 return Err(ServiceError::invalid(
@@ -142,6 +172,49 @@ impl Service {
             token,
             role,
             department: row.department_code,
+            reviewer: None,
+        })
+    }
+
+    fn create_reviewer_token(
+        &self,
+        department: Option<&str>,
+        label: Option<&str>,
+        reviewer: Option<i64>,
+    ) -> ServiceResult<TokenCreated> {
+        let reviewer = match reviewer {
+            Some(id) => {
+                if department.is_some() {
+                    return Err(ServiceError::invalid(
+                        "department",
+                        "the reviewer's department is set on the reviewer, not the token",
+                    ));
+                }
+                self.store.reviewer(id)?.ok_or_else(|| {
+                    ServiceError::invalid("reviewer", format!("reviewer {id} does not exist"))
+                })?
+            }
+            None => {
+                let name = label
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or("评审人员");
+                self.new_reviewer(name, department, false)?
+            }
+        };
+        let token = generate_token()?;
+        let row = self.store.insert_reviewer_token(
+            &hash_token(&token),
+            reviewer.id,
+            label.or(Some(reviewer.name.as_str())),
+            micros(self.now()),
+        )?;
+        Ok(TokenCreated {
+            id: row.id,
+            token,
+            role: Role::Reviewer,
+            department: reviewer.department_code,
+            reviewer: Some(reviewer.id),
         })
     }
 
@@ -181,7 +254,7 @@ impl Service {
             return Ok(None);
         }
         Ok(Some(
-            self.create_token(Role::Admin, None, Some("first admin"))?
+            self.create_token(Role::Admin, None, Some("first admin"), None)?
                 .token,
         ))
     }

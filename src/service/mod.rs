@@ -1,7 +1,12 @@
 //! The application's commands and queries: who may do what, the round's life, submissions scored
 //! as they arrive. Blocking code over the store; the HTTP layer runs it on a worker thread.
 
+mod appeals;
+mod assign;
+mod audit;
 mod auth;
+mod review;
+mod review_views;
 mod rounds;
 mod submissions;
 mod views;
@@ -16,6 +21,7 @@ use crate::rubric::{Rubric, RubricError};
 use crate::store::{Store, StoreError};
 
 pub use auth::{generate_token, hash_token, Caller, Role};
+pub use review_views::*;
 pub use submissions::{EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse};
 pub use views::*;
 
@@ -37,6 +43,25 @@ pub enum ServiceError {
     Unreadable { field: String, message: String },
     #[error("the Idempotency-Key was used before with a different request")]
     IdempotencyMismatch,
+    /// A reviewer would review their own department or one they declared a conflict with.
+    #[error("{0}")]
+    ConflictOfInterest(String),
+    #[error("this write needs an If-Match header with the ETag that was read")]
+    PreconditionRequired,
+    /// The If-Match ETag is no longer current.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// A judgment, decision or override breaks the rubric's rules.
+    #[error("{0}")]
+    Judgment(#[from] crate::scoring::JudgmentError),
+    /// Results cannot be released while items have no score.
+    #[error("{message}")]
+    NotFullyScored {
+        message: String,
+        missing: serde_json::Value,
+    },
+    #[error("{0}")]
+    AppealWindowClosed(String),
     #[error("the round's rubric cannot be loaded")]
     Rubric(#[from] RubricError),
     #[error("storage failed")]
@@ -50,6 +75,8 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::Conflict(m) => ServiceError::Conflict(m),
             StoreError::Missing(m) => ServiceError::NotFound(m),
+            StoreError::ConflictOfInterest(m) => ServiceError::ConflictOfInterest(m),
+            StoreError::PreconditionFailed(m) => ServiceError::PreconditionFailed(m),
             other => ServiceError::Store(other),
         }
     }

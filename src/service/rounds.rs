@@ -1,8 +1,14 @@
 //! Departments and rounds.
 
+use serde_json::json;
+
+use super::audit::{entry, AuditBuild};
 use super::views::{Department, DepartmentIn, Round, RoundIn, RoundState};
-use super::{Caller, Role, Service, ServiceError, ServiceResult};
-use crate::store::{from_micros, micros, DepartmentRow, NewDepartment, NewRound, RoundRow};
+use super::{Caller, Role, RoundSettingsIn, Service, ServiceError, ServiceResult};
+use crate::review::AuditAction;
+use crate::store::{
+    from_micros, micros, DepartmentRow, NewDepartment, NewRound, RoundChange, RoundRow,
+};
 
 fn department(row: DepartmentRow) -> Department {
     Department {
@@ -27,8 +33,42 @@ pub(super) fn round(row: &RoundRow, departments: Vec<String>) -> ServiceResult<R
             ServiceError::Conflict(format!("round {} has an unknown state", row.id))
         })?,
         departments,
+        reviewers_per_submission: row.reviewers_per_submission,
+        appeal_days: row.appeal_days,
+        released_at: row.released_at.map(from_micros),
+        appeal_deadline: row.appeal_deadline.as_deref().and_then(|d| d.parse().ok()),
         created_at: from_micros(row.created_at),
         updated_at: from_micros(row.updated_at),
+    })
+}
+
+/// Reviewers per submission: 1 to 5.
+fn check_reviewers(n: i32) -> ServiceResult<i32> {
+    if !(1..=5).contains(&n) {
+        return Err(ServiceError::invalid(
+            "reviewers_per_submission",
+            "between 1 and 5",
+        ));
+    }
+    Ok(n)
+}
+
+/// Working days to appeal: 0 (the release day only) to 30.
+fn check_appeal_days(n: i32) -> ServiceResult<i32> {
+    if !(0..=30).contains(&n) {
+        return Err(ServiceError::invalid("appeal_days", "between 0 and 30"));
+    }
+    Ok(n)
+}
+
+/// The settings an audit entry shows.
+fn settings(row: &RoundRow) -> serde_json::Value {
+    json!({
+        "state": row.state,
+        "deadline": row.deadline,
+        "reviewers_per_submission": row.reviewers_per_submission,
+        "appeal_days": row.appeal_days,
+        "appeal_deadline": row.appeal_deadline,
     })
 }
 
@@ -113,6 +153,8 @@ impl Service {
                 format!("the working-day calendar covers {start} to {end}"),
             ));
         }
+        let reviewers = check_reviewers(input.reviewers_per_submission.unwrap_or(2))?;
+        let appeal_days = check_appeal_days(input.appeal_days.unwrap_or(5))?;
         let mut codes = input.departments.clone();
         codes.sort();
         codes.dedup();
@@ -133,8 +175,14 @@ impl Service {
                 state: RoundState::Open.as_str().to_string(),
                 created_at: now,
                 updated_at: now,
+                reviewers_per_submission: reviewers,
+                appeal_days,
             },
             &codes,
+            |r| {
+                vec![entry(caller, now, r.id, AuditAction::RoundCreated)
+                    .after(&json!({ "settings": settings(r), "departments": codes }))]
+            },
         )?;
         round(&row, codes)
     }
@@ -170,16 +218,103 @@ impl Service {
             .ok_or_else(|| ServiceError::NotFound(format!("round {id} does not exist")))
     }
 
-    /// open → closed: no more submissions.
+    /// open → closed: no more submissions; reviewers judge.
     pub fn close_round(&self, caller: &Caller, id: i64) -> ServiceResult<Round> {
         caller.require(&[Role::Admin])?;
-        let row = self.store.set_round_state(
+        self.transition(
+            caller,
             id,
-            RoundState::Open.as_str(),
-            RoundState::Closed.as_str(),
-            micros(self.now()),
+            RoundState::Open,
+            RoundState::Closed,
+            RoundChange::default(),
+        )
+    }
+
+    /// Moves a round on, audited.
+    pub(super) fn transition(
+        &self,
+        caller: &Caller,
+        id: i64,
+        from: RoundState,
+        to: RoundState,
+        change: RoundChange,
+    ) -> ServiceResult<Round> {
+        let now = micros(self.now());
+        let before = self.store.round(id)?.map(|(r, _)| settings(&r));
+        let row = self.store.transition_round(
+            id,
+            &[from.as_str()],
+            RoundChange {
+                state: Some(to.as_str().to_string()),
+                updated_at: Some(now),
+                ..change
+            },
+            |r| {
+                vec![entry(caller, now, id, AuditAction::RoundState)
+                    .before(&before)
+                    .after(&settings(r))]
+            },
         )?;
         let codes = self.store.round(id)?.map(|(_, c)| c).unwrap_or_default();
         round(&row, codes)
+    }
+
+    /// Changes a round's deadline, appeal window or reviewers per submission (admin), with a
+    /// reason; audited.
+    pub fn update_round(
+        &self,
+        caller: &Caller,
+        id: i64,
+        input: RoundSettingsIn,
+    ) -> ServiceResult<Round> {
+        caller.require(&[Role::Admin])?;
+        non_empty("reason", &input.reason)?;
+        let current = self.round(caller, id)?;
+        let (start, end) = self.calendar.coverage();
+        for (field, date) in [
+            ("deadline", input.deadline),
+            ("appeal_deadline", input.appeal_deadline),
+        ] {
+            if date.is_some_and(|d| d < start || d > end) {
+                return Err(ServiceError::invalid(
+                    field,
+                    format!("the working-day calendar covers {start} to {end}"),
+                ));
+            }
+        }
+        if input.deadline.is_some() && current.state != RoundState::Open {
+            return Err(ServiceError::Conflict(format!(
+                "round {id} is {}: the submission deadline no longer matters",
+                current.state.as_str()
+            )));
+        }
+        if input.appeal_deadline.is_some() && current.state != RoundState::Released {
+            return Err(ServiceError::Conflict(format!(
+                "round {id} is {}: the appeal window opens at release",
+                current.state.as_str()
+            )));
+        }
+        let change = RoundChange {
+            updated_at: Some(micros(self.now())),
+            deadline: input.deadline.map(|d| d.to_string()),
+            reviewers_per_submission: input
+                .reviewers_per_submission
+                .map(check_reviewers)
+                .transpose()?,
+            appeal_days: input.appeal_days.map(check_appeal_days).transpose()?,
+            appeal_deadline: input.appeal_deadline.map(|d| d.to_string()),
+            ..RoundChange::default()
+        };
+        let now = micros(self.now());
+        let before = self.store.round(id)?.map(|(r, _)| settings(&r));
+        let row = self
+            .store
+            .transition_round(id, &[current.state.as_str()], change, |r| {
+                vec![entry(caller, now, id, AuditAction::RoundSettings)
+                    .before(&before)
+                    .after(&settings(r))
+                    .reason(input.reason.trim())]
+            })?;
+        round(&row, current.departments)
     }
 }

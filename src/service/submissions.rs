@@ -4,11 +4,15 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use serde_json::json;
+
+use super::audit::{entry, AuditBuild};
 use super::rounds::round;
 use super::views::{EvidenceView, RoundState, SubmissionView};
 use super::{sha256_hex, Caller, Role, Service, ServiceError, ServiceResult};
 use crate::calendar::shanghai_date;
 use crate::model::{Package, ScoreSheet};
+use crate::review::AuditAction;
 use crate::scoring::{self, ScoringInput};
 use crate::store::{
     from_micros, micros, EvidenceMeta, IdempotencyRecord, NewEvidence, NewSubmission, RoundRow,
@@ -105,7 +109,7 @@ fn view(row: &SubmissionRow, evidence: &[EvidenceMeta]) -> SubmissionView {
 
 impl Service {
     /// Checks that the round exists, the department takes part and the caller may see it.
-    fn department_in_round(
+    pub(super) fn department_in_round(
         &self,
         caller: &Caller,
         round_id: i64,
@@ -200,16 +204,32 @@ impl Service {
             request_hash: &req.request_hash,
             now: micros(now),
         });
-        let result = self
-            .store
-            .insert_submission(new, files, idempotency, |row, evidence| {
+        let result = self.store.insert_submission(
+            new,
+            files,
+            idempotency,
+            |row, evidence| {
                 let body = serde_json::to_string(&SubmitResponse {
                     submission: view(row, evidence),
                     score_sheet: sheet.clone(),
                     document: req.document.clone(),
                 })?;
                 Ok((201, body))
-            });
+            },
+            |row| {
+                vec![
+                    entry(caller, row.submitted_at, round_id, AuditAction::Submission)
+                        .department(&row.department_code)
+                        .after(&json!({
+                            "submission_id": row.id,
+                            "seq": row.seq,
+                            "late": row.late,
+                            "total": sheet.total,
+                            "complete": sheet.complete,
+                        })),
+                ]
+            },
+        );
         match result {
             Ok((_, _, (status, body))) => Ok(StoredResponse {
                 status: u16::try_from(status).unwrap_or(201),
@@ -245,23 +265,29 @@ impl Service {
         }))
     }
 
-    /// The department's current score sheet in a round.
+    /// The department's current score sheet in a round and its ETag. Admins and reviewers see
+    /// every judgment; a department sees the automatic checks until results are released, then
+    /// every item, deduction and reason, its reviewers unnamed.
     pub fn score_sheet(
         &self,
         caller: &Caller,
         round_id: i64,
         code: &str,
-    ) -> ServiceResult<ScoreSheet> {
-        self.department_in_round(caller, round_id, code)?;
-        let row = self
-            .store
-            .current_submission(round_id, code)?
-            .ok_or_else(|| {
-                ServiceError::NotFound(format!(
-                    "department {code} has not submitted in round {round_id}"
-                ))
-            })?;
-        Ok(serde_json::from_str(&row.score_sheet)?)
+    ) -> ServiceResult<(ScoreSheet, String)> {
+        let r = self.reviewed(caller, round_id, code)?;
+        let released = matches!(r.round.state, RoundState::Released | RoundState::Published);
+        let etag = r.sheet_etag();
+        Ok(match caller.role {
+            Role::Department | Role::Viewer if !released => (
+                serde_json::from_str(&r.submission.score_sheet)?,
+                format!("\"a{}\"", r.submission.id),
+            ),
+            Role::Department | Role::Viewer => (
+                anonymous(r.result.sheet),
+                format!("{}.d\"", etag.trim_end_matches('"')),
+            ),
+            _ => (r.result.sheet, etag),
+        })
     }
 
     /// Every submission of the department in the round, oldest first.
@@ -391,4 +417,20 @@ impl Service {
             submitted_at: None,
         })
     }
+}
+
+/// The sheet as a department reads it: reasons kept, reviewers unnamed.
+fn anonymous(mut sheet: ScoreSheet) -> ScoreSheet {
+    for item in &mut sheet.items {
+        if let Some(j) = &mut item.judgment {
+            j.by = "评审组".into();
+            for (n, r) in j.reviews.iter_mut().enumerate() {
+                r.by = format!("评审专家{}", n + 1);
+            }
+        }
+        if let Some(o) = &mut item.override_ {
+            o.by = "评审组".into();
+        }
+    }
+    sheet
 }

@@ -51,15 +51,22 @@ pub struct RoundIn {
     pub rubric: String,
     /// Codes of the departments taking part.
     pub departments: Vec<String>,
+    /// Reviewers per submission when assigned automatically (default 2).
+    #[serde(default)]
+    pub reviewers_per_submission: Option<i32>,
+    /// Working days after release during which departments may appeal (default 5).
+    #[serde(default)]
+    pub appeal_days: Option<i32>,
 }
 
-/// 考核批次 states: open → closed → reviewing → published.
+/// 考核批次 states: open (departments submit) → closed (reviewers judge) → released
+/// (departments see their sheets and may appeal) → published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoundState {
     Open,
     Closed,
-    Reviewing,
+    Released,
     Published,
 }
 
@@ -68,7 +75,7 @@ impl RoundState {
         match self {
             RoundState::Open => "open",
             RoundState::Closed => "closed",
-            RoundState::Reviewing => "reviewing",
+            RoundState::Released => "released",
             RoundState::Published => "published",
         }
     }
@@ -77,7 +84,7 @@ impl RoundState {
         [
             RoundState::Open,
             RoundState::Closed,
-            RoundState::Reviewing,
+            RoundState::Released,
             RoundState::Published,
         ]
         .into_iter()
@@ -97,6 +104,13 @@ pub struct Round {
     pub rubric: String,
     pub state: RoundState,
     pub departments: Vec<String>,
+    pub reviewers_per_submission: i32,
+    /// Working days after release during which departments may appeal.
+    pub appeal_days: i32,
+    pub released_at: Option<DateTime<Utc>>,
+    /// The last day (Asia/Shanghai) to appeal, once released.
+    #[schema(value_type = Option<String>)]
+    pub appeal_deadline: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -109,9 +123,12 @@ pub struct TokenIn {
     /// Required for, and only for, a department token.
     #[serde(default)]
     pub department: Option<String>,
-    /// A note on who holds it.
+    /// A note on who holds it (a new reviewer's name).
     #[serde(default)]
     pub label: Option<String>,
+    /// For a reviewer token: the reviewer it stands for; a new reviewer when absent.
+    #[serde(default)]
+    pub reviewer: Option<i64>,
 }
 
 /// A new token. `token` is shown this once and never again.
@@ -121,6 +138,8 @@ pub struct TokenCreated {
     pub token: String,
     pub role: Role,
     pub department: Option<String>,
+    /// The reviewer a reviewer token stands for.
+    pub reviewer: Option<i64>,
 }
 
 /// An evidence file of a submission (its bytes are downloaded separately).

@@ -3,8 +3,11 @@
 //! All SQL lives here. Every command runs in one transaction; SQLite writes take the write lock up
 //! front (`BEGIN IMMEDIATE`) so concurrent writers queue on busy_timeout instead of failing.
 
+mod appeals;
 mod departments;
 mod pool;
+mod review;
+mod reviewers;
 mod rounds;
 pub mod schema;
 mod submissions;
@@ -12,9 +15,14 @@ mod tokens;
 
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use appeals::{AppealDecision, AppealFileMeta, AppealRow, NewAppeal};
 pub use departments::{DepartmentRow, NewDepartment};
 pub use pool::{Backend, DbPool};
-pub use rounds::{NewRound, RoundRow};
+pub use review::{
+    AuditRow, ItemChange, JudgmentRow, NewAudit, Prior, ResolutionRow, ReviewRows, Versions,
+};
+pub use reviewers::{AssignmentRow, ConflictRow, ReviewerRow};
+pub use rounds::{NewRound, RoundChange, RoundRow};
 pub use submissions::{
     EvidenceMeta, EvidenceRow, IdempotencyRecord, IdempotencyRow, NewEvidence, NewSubmission,
     SubmissionRow,
@@ -42,6 +50,12 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Missing(String),
+    /// A reviewer would review their own department or one they declared a conflict with.
+    #[error("{0}")]
+    ConflictOfInterest(String),
+    /// The If-Match version is stale.
+    #[error("{0}")]
+    PreconditionFailed(String),
 }
 
 impl StoreError {
@@ -99,7 +113,20 @@ macro_rules! write_tx {
         }
     }};
 }
-pub(crate) use {with_conn, write_tx};
+/// On PostgreSQL, serialises the writers of one department's submission in a round for the rest
+/// of the transaction (READ COMMITTED would let two read the same state); SQLite's
+/// `BEGIN IMMEDIATE` already serialises every writer.
+macro_rules! lock_department {
+    ($c:expr, $postgres:expr, $round:expr, $department:expr) => {
+        if $postgres {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .bind::<diesel::sql_types::Integer, _>(i32::try_from($round).unwrap_or(i32::MAX))
+                .bind::<diesel::sql_types::Text, _>($department)
+                .execute($c)?;
+        }
+    };
+}
+pub(crate) use {lock_department, with_conn, write_tx};
 
 impl Store {
     /// Connects to `url` (`postgres://…`, `sqlite://PATH`, or a bare file path for SQLite).

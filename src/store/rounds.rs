@@ -16,6 +16,13 @@ pub struct RoundRow {
     pub state: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Reviewers each submission gets when assigned automatically.
+    pub reviewers_per_submission: i32,
+    /// Working days after release during which departments may appeal.
+    pub appeal_days: i32,
+    pub released_at: Option<i64>,
+    /// The last day (Asia/Shanghai) to appeal, set at release.
+    pub appeal_deadline: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -29,6 +36,8 @@ pub struct NewRound {
     pub state: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub reviewers_per_submission: i32,
+    pub appeal_days: i32,
 }
 
 impl Store {
@@ -37,6 +46,7 @@ impl Store {
         &self,
         new: NewRound,
         codes: &[String],
+        audit: impl Fn(&RoundRow) -> Vec<super::NewAudit>,
     ) -> StoreResult<(RoundRow, Vec<String>)> {
         write_tx!(self, |c| {
             let known: Vec<String> = departments::table
@@ -68,6 +78,9 @@ impl Store {
                 .find(id)
                 .select(RoundRow::as_select())
                 .first(c)?;
+            diesel::insert_into(super::schema::audit_log::table)
+                .values(&audit(&row))
+                .execute(c)?;
             Ok((row, codes.to_vec()))
         })
     }
@@ -126,4 +139,52 @@ impl Store {
             }
         })
     }
+
+    /// Moves a round from one state to the next with its settings changed and the audit entries
+    /// written in the same transaction; Conflict when it is not in `from`.
+    pub fn transition_round(
+        &self,
+        id: i64,
+        from: &[&str],
+        change: RoundChange,
+        audit: impl Fn(&RoundRow) -> Vec<super::NewAudit>,
+    ) -> StoreResult<RoundRow> {
+        write_tx!(self, |c| {
+            let changed = diesel::update(rounds::table.find(id).filter(rounds::state.eq_any(from)))
+                .set(&change)
+                .execute(c)?;
+            let row: Option<RoundRow> = rounds::table
+                .find(id)
+                .select(RoundRow::as_select())
+                .first(c)
+                .optional()?;
+            match (changed, row) {
+                (_, None) => Err(StoreError::Missing(format!("round {id} does not exist"))),
+                (0, Some(r)) => Err(StoreError::Conflict(format!(
+                    "round {id} is {}, not {}",
+                    r.state,
+                    from.join(" or ")
+                ))),
+                (_, Some(r)) => {
+                    diesel::insert_into(super::schema::audit_log::table)
+                        .values(&audit(&r))
+                        .execute(c)?;
+                    Ok(r)
+                }
+            }
+        })
+    }
+}
+
+/// What a round transition or settings change sets; None leaves a column as it is.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = rounds)]
+pub struct RoundChange {
+    pub state: Option<String>,
+    pub updated_at: Option<i64>,
+    pub deadline: Option<String>,
+    pub reviewers_per_submission: Option<i32>,
+    pub appeal_days: Option<i32>,
+    pub released_at: Option<i64>,
+    pub appeal_deadline: Option<String>,
 }

@@ -22,6 +22,10 @@ diesel::table! {
         state -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        reviewers_per_submission -> Integer,
+        appeal_days -> Integer,
+        released_at -> Nullable<BigInt>,
+        appeal_deadline -> Nullable<Text>,
     }
 }
 
@@ -41,6 +45,7 @@ diesel::table! {
         label -> Nullable<Text>,
         created_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
+        reviewer_id -> Nullable<BigInt>,
     }
 }
 
@@ -85,9 +90,122 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reviewers (id) {
+        id -> BigInt,
+        name -> Text,
+        department_code -> Nullable<Text>,
+        lead -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    reviewer_conflicts (reviewer_id, department_code) {
+        reviewer_id -> BigInt,
+        department_code -> Text,
+        reason -> Text,
+        declared_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    assignments (round_id, department_code, reviewer_id) {
+        round_id -> BigInt,
+        department_code -> Text,
+        reviewer_id -> BigInt,
+        assigned_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    review_items (round_id, department_code, item) {
+        round_id -> BigInt,
+        department_code -> Text,
+        item -> Text,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    judgments (round_id, department_code, item, reviewer_id) {
+        round_id -> BigInt,
+        department_code -> Text,
+        item -> Text,
+        reviewer_id -> BigInt,
+        score -> Text,
+        sub_scores -> Nullable<Text>,
+        reason -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    resolutions (round_id, department_code, item) {
+        round_id -> BigInt,
+        department_code -> Text,
+        item -> Text,
+        kind -> Text,
+        score -> Text,
+        sub_scores -> Nullable<Text>,
+        reason -> Text,
+        by_name -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    appeals (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        department_code -> Text,
+        item -> Text,
+        reason -> Text,
+        state -> Text,
+        filed_at -> BigInt,
+        filed_by -> BigInt,
+        score_before -> Nullable<Text>,
+        score_after -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    appeal_files (id) {
+        id -> BigInt,
+        appeal_id -> BigInt,
+        name -> Text,
+        content_type -> Text,
+        sha256 -> Text,
+        size -> BigInt,
+        content -> Binary,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        department_code -> Nullable<Text>,
+        item -> Nullable<Text>,
+        action -> Text,
+        actor -> Text,
+        actor_token -> Nullable<BigInt>,
+        at -> BigInt,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(round_departments -> rounds (round_id));
 diesel::joinable!(submissions -> rounds (round_id));
 diesel::joinable!(evidence -> submissions (submission_id));
+diesel::joinable!(assignments -> rounds (round_id));
+diesel::joinable!(assignments -> reviewers (reviewer_id));
+diesel::joinable!(appeal_files -> appeals (appeal_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     departments,
@@ -97,4 +215,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     submissions,
     evidence,
     idempotency_keys,
+    reviewers,
+    reviewer_conflicts,
+    assignments,
+    review_items,
+    judgments,
+    resolutions,
+    appeals,
+    appeal_files,
+    audit_log,
 );

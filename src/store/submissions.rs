@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use super::schema::{evidence, idempotency_keys, submissions};
-use super::{with_conn, write_tx, Backend, Store, StoreError, StoreResult};
+use super::{lock_department, with_conn, write_tx, Backend, Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = submissions)]
@@ -98,19 +98,11 @@ impl Store {
         files: Vec<NewEvidence>,
         idempotency: Option<IdempotencyRecord<'_>>,
         respond: impl Fn(&SubmissionRow, &[EvidenceMeta]) -> StoreResult<(i32, String)>,
+        audit: impl Fn(&SubmissionRow) -> Vec<super::NewAudit>,
     ) -> StoreResult<(SubmissionRow, Vec<EvidenceMeta>, (i32, String))> {
         let postgres = self.backend() == Backend::Postgres;
         write_tx!(self, |c| {
-            if postgres {
-                // READ COMMITTED lets two writers read the same MAX(seq): serialise the writers of
-                // one department's submissions in a round (SQLite's BEGIN IMMEDIATE already does)
-                diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-                    .bind::<diesel::sql_types::Integer, _>(
-                        i32::try_from(new.round_id).unwrap_or(i32::MAX),
-                    )
-                    .bind::<diesel::sql_types::Text, _>(&new.department_code)
-                    .execute(c)?;
-            }
+            lock_department!(c, postgres, new.round_id, &new.department_code);
             let same = submissions::table
                 .filter(submissions::round_id.eq(new.round_id))
                 .filter(submissions::department_code.eq(&new.department_code));
@@ -157,6 +149,9 @@ impl Store {
                 .select(EvidenceMeta::as_select())
                 .load(c)?;
             let response = respond(&row, &metas)?;
+            diesel::insert_into(super::schema::audit_log::table)
+                .values(&audit(&row))
+                .execute(c)?;
             if let Some(k) = &idempotency {
                 diesel::insert_into(idempotency_keys::table)
                     .values((

@@ -14,6 +14,8 @@ pub struct TokenRow {
     pub label: Option<String>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// The reviewer a reviewer token stands for.
+    pub reviewer_id: Option<i64>,
 }
 
 impl Store {
@@ -31,6 +33,32 @@ impl Store {
                     tokens::token_hash.eq(token_hash),
                     tokens::role.eq(role),
                     tokens::department_code.eq(department_code),
+                    tokens::label.eq(label),
+                    tokens::created_at.eq(now),
+                ))
+                .returning(tokens::id)
+                .get_result(c)?;
+            Ok(tokens::table
+                .find(id)
+                .select(TokenRow::as_select())
+                .first(c)?)
+        })
+    }
+
+    /// A reviewer token, bound to its reviewer.
+    pub fn insert_reviewer_token(
+        &self,
+        token_hash: &str,
+        reviewer_id: i64,
+        label: Option<&str>,
+        now: i64,
+    ) -> StoreResult<TokenRow> {
+        write_tx!(self, |c| {
+            let id: i64 = diesel::insert_into(tokens::table)
+                .values((
+                    tokens::token_hash.eq(token_hash),
+                    tokens::role.eq("reviewer"),
+                    tokens::reviewer_id.eq(reviewer_id),
                     tokens::label.eq(label),
                     tokens::created_at.eq(now),
                 ))

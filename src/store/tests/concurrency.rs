@@ -22,6 +22,7 @@ fn concurrent_submissions(store: &Store) {
                                     vec![],
                                     None,
                                     respond,
+                                    |_| vec![],
                                 )
                                 .map(|(row, _, _)| row.seq)
                                 .map_err(|e| {

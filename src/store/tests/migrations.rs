@@ -202,7 +202,16 @@ fn diesel_tables() -> Vec<DieselTable> {
         tokens,
         submissions,
         evidence,
-        idempotency_keys
+        idempotency_keys,
+        reviewers,
+        reviewer_conflicts,
+        assignments,
+        review_items,
+        judgments,
+        resolutions,
+        appeals,
+        appeal_files,
+        audit_log
     )
 }
 

@@ -179,6 +179,8 @@ fn new_round(state: &str) -> NewRound {
         state: state.to_string(),
         created_at: t,
         updated_at: t,
+        reviewers_per_submission: 2,
+        appeal_days: 5,
     }
 }
 
@@ -196,7 +198,7 @@ fn round_fixture(store: &Store) -> (i64, i64) {
         .create_department(new_department("D02", None))
         .unwrap();
     let (round, _) = store
-        .create_round(new_round("open"), &codes(&["D01", "D02"]))
+        .create_round(new_round("open"), &codes(&["D01", "D02"]), |_| vec![])
         .unwrap();
     let token = store
         .insert_token("hash-admin", "admin", None, Some("admin"), now())

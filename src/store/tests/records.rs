@@ -138,7 +138,7 @@ fn rounds(store: &Store) {
         .create_department(new_department("D02", None))
         .unwrap();
 
-    match store.create_round(new_round("open"), &codes(&["D01", "NOPE"])) {
+    match store.create_round(new_round("open"), &codes(&["D01", "NOPE"]), |_| vec![]) {
         Err(StoreError::Missing(msg)) => assert!(msg.contains("NOPE"), "{msg}"),
         other => panic!("unknown department: {other:?}"),
     }
@@ -150,7 +150,7 @@ fn rounds(store: &Store) {
     // a failure after the round row is written (the same department twice breaks the link
     // table's primary key) rolls the round back too
     assert!(store
-        .create_round(new_round("open"), &codes(&["D01", "D01"]))
+        .create_round(new_round("open"), &codes(&["D01", "D01"]), |_| vec![])
         .is_err());
     assert_eq!(
         store.rounds().unwrap(),
@@ -161,7 +161,7 @@ fn rounds(store: &Store) {
 
     let new = new_round("open");
     let (row, linked) = store
-        .create_round(new.clone(), &codes(&["D02", "D01"]))
+        .create_round(new.clone(), &codes(&["D02", "D01"]), |_| vec![])
         .unwrap();
     assert_eq!(
         (
@@ -224,7 +224,7 @@ fn rounds(store: &Store) {
 
     // rounds() lists the newest first
     let (second, _) = store
-        .create_round(new_round("draft"), &codes(&["D01"]))
+        .create_round(new_round("draft"), &codes(&["D01"]), |_| vec![])
         .unwrap();
     let ids: Vec<i64> = store.rounds().unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(ids, [second.id, row.id]);
@@ -323,7 +323,7 @@ fn submissions(store: &Store) {
         let files = if n == 2 { vec![file.clone()] } else { vec![] };
         let new = new_submission(round, "D01", by, n);
         let (row, metas, response) = store
-            .insert_submission(new.clone(), files, None, respond)
+            .insert_submission(new.clone(), files, None, respond, |_| vec![])
             .unwrap();
         assert_eq!(row.seq, n as i32);
         assert!(row.is_current);
@@ -425,7 +425,13 @@ fn submissions(store: &Store) {
 
     // another department's submissions are numbered on their own and leave D01's alone
     let (other, _, _) = store
-        .insert_submission(new_submission(round, "D02", by, 9), vec![], None, respond)
+        .insert_submission(
+            new_submission(round, "D02", by, 9),
+            vec![],
+            None,
+            respond,
+            |_| vec![],
+        )
         .unwrap();
     assert_eq!((other.seq, other.is_current), (1, true));
     assert_eq!(
@@ -450,6 +456,7 @@ fn submission_idempotency(store: &Store) {
             vec![],
             Some(key("key-1")),
             respond,
+            |_| vec![],
         )
         .unwrap();
     let stored = store
@@ -480,6 +487,7 @@ fn submission_idempotency(store: &Store) {
             vec![file.clone()],
             Some(key("key-1")),
             respond,
+            |_| vec![],
         )
         .unwrap_err();
     assert!(
@@ -507,6 +515,7 @@ fn submission_idempotency(store: &Store) {
             vec![file],
             Some(key("key-3")),
             |_, _| Err(StoreError::Conflict("respond failed".into())),
+            |_| vec![],
         )
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
@@ -521,6 +530,7 @@ fn submission_idempotency(store: &Store) {
             vec![],
             Some(key("key-4")),
             respond,
+            |_| vec![],
         )
         .unwrap();
     assert_eq!((second.seq, second.is_current), (2, true));

@@ -1,0 +1,14 @@
+DROP TABLE audit_log;
+DROP TABLE appeal_files;
+DROP TABLE appeals;
+DROP TABLE resolutions;
+DROP TABLE judgments;
+DROP TABLE review_items;
+DROP TABLE assignments;
+ALTER TABLE rounds DROP COLUMN appeal_deadline;
+ALTER TABLE rounds DROP COLUMN released_at;
+ALTER TABLE rounds DROP COLUMN appeal_days;
+ALTER TABLE rounds DROP COLUMN reviewers_per_submission;
+ALTER TABLE tokens DROP COLUMN reviewer_id;
+DROP TABLE reviewer_conflicts;
+DROP TABLE reviewers;
