@@ -359,7 +359,7 @@ on_both!(
             )
             .await,
             422,
-            "invalid_json",
+            "invalid_request",
         )
         .await;
         // indicator_quality takes its three sub-scores within 0–5, 0–3, 0–2
