@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::audit::{entry, AuditBuild};
-use super::review::pending;
+use super::review::{judging_status, pending};
 use super::review_views::{
     AppealDecisionIn, AppealFileView, AppealIn, AppealOutcome, AppealView, JudgmentIn,
 };
@@ -275,16 +275,8 @@ impl Service {
         let (score, sub_scores) = match input.outcome {
             AppealOutcome::Rejected => (None, None),
             AppealOutcome::Upheld => {
-                let judged = !matches!(
-                    r.result.progress.get(&item.code),
-                    None | Some(crate::review::ItemProgress::Automatic)
-                );
-                let score = if judged {
-                    let status = if item.method == crate::rubric::ItemMethod::Automatic {
-                        crate::model::ItemStatus::AwaitingConfirmation
-                    } else {
-                        crate::model::ItemStatus::AwaitingJudgment
-                    };
+                let status = judging_status(&r, &item.code);
+                let score = if status != crate::model::ItemStatus::Scored {
                     let j = JudgmentIn {
                         score: input.score,
                         sub_scores: input.sub_scores.clone(),

@@ -178,14 +178,29 @@ impl Service {
         (self.clock)()
     }
 
-    /// The rubric a round was opened with, from its stored source.
-    fn round_rubric(&self, round_id: i64, source: &str) -> ServiceResult<Arc<Rubric>> {
-        if let Some(r) = self
-            .pinned
+    /// The rubric a round was opened with; the round's stored source is read only the first
+    /// time.
+    fn pinned_rubric(&self, round_id: i64) -> ServiceResult<Arc<Rubric>> {
+        if let Some(r) = self.cached_rubric(round_id) {
+            return Ok(r);
+        }
+        let (row, _) = self
+            .store
+            .round(round_id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+        self.round_rubric(round_id, &row.rubric_source)
+    }
+
+    fn cached_rubric(&self, round_id: i64) -> Option<Arc<Rubric>> {
+        self.pinned
             .read()
             .ok()
             .and_then(|m| m.get(&round_id).cloned())
-        {
+    }
+
+    /// The rubric a round was opened with, from its stored source.
+    fn round_rubric(&self, round_id: i64, source: &str) -> ServiceResult<Arc<Rubric>> {
+        if let Some(r) = self.cached_rubric(round_id) {
             return Ok(r);
         }
         let rubric = Arc::new(Rubric::from_toml_str(source, &format!("round {round_id}"))?);

@@ -136,6 +136,20 @@ fn resolution(r: &ResolutionRow) -> ServiceResult<Resolution> {
     })
 }
 
+/// The status a judgment of the item is checked against: awaiting one when reviewers judge the
+/// item, else its automatic status (which refuses a judgment).
+pub(super) fn judging_status(r: &Reviewed, item: &str) -> ItemStatus {
+    let judged = !matches!(
+        r.result.progress.get(item),
+        None | Some(ItemProgress::Automatic)
+    );
+    match r.rubric.item(item).map(|i| i.method) {
+        Some(crate::rubric::ItemMethod::Automatic) if judged => ItemStatus::AwaitingConfirmation,
+        _ if judged => ItemStatus::AwaitingJudgment,
+        _ => ItemStatus::Scored,
+    }
+}
+
 /// A judgment or decision as entered, checked against the rubric item.
 pub(super) fn checked(
     item: &RubricItem,
@@ -173,12 +187,7 @@ impl Service {
                     "department {code} has not submitted in round {round_id}"
                 ))
             })?;
-        let source = self
-            .store
-            .round(round_id)?
-            .map(|(r, _)| r.rubric_source)
-            .unwrap_or_default();
-        let rubric = self.round_rubric(round_id, &source)?;
+        let rubric = self.pinned_rubric(round_id)?;
         let rows = self.store.review_rows(round_id, Some(code))?;
         let package: Package = serde_json::from_str(&submission.package)?;
         let result = review::sheet(
@@ -377,7 +386,7 @@ impl Service {
     ) -> ServiceResult<ItemReview> {
         caller.require(&[Role::Reviewer])?;
         let me = self.me_reviewer(caller)?;
-        self.may_review(caller, round_id, code)?;
+        self.refuse_conflict(&me, code)?;
         let assigned = self
             .store
             .assignments(round_id, Some(me.id))?
@@ -392,7 +401,7 @@ impl Service {
         let r = self.reviewed(caller, round_id, code)?;
         Self::require_closed(&r.round)?;
         let rubric_item = self.rubric_item(&r, item)?;
-        let status = self.automatic_status(&r, item);
+        let status = judging_status(&r, item);
         let if_match = require_if_match(if_match)?;
         let total = checked(rubric_item, status, &input, &me.name)?;
         let now = self.now();
@@ -446,22 +455,6 @@ impl Service {
         self.item_review(caller, round_id, code, item)
     }
 
-    /// The status a judgment of the item is checked against: awaiting one when reviewers judge
-    /// the item, else its automatic status (which refuses a judgment).
-    fn automatic_status(&self, r: &Reviewed, item: &str) -> ItemStatus {
-        let judged = !matches!(
-            r.result.progress.get(item),
-            None | Some(ItemProgress::Automatic)
-        );
-        match r.rubric.item(item).map(|i| i.method) {
-            Some(crate::rubric::ItemMethod::Automatic) if judged => {
-                ItemStatus::AwaitingConfirmation
-            }
-            _ if judged => ItemStatus::AwaitingJudgment,
-            _ => ItemStatus::Scored,
-        }
-    }
-
     /// A lead reviewer's (or admin's) decision on an item whose judgments are too far apart.
     pub fn put_decision(
         &self,
@@ -492,7 +485,7 @@ impl Service {
             )));
         }
         let if_match = require_if_match(if_match)?;
-        let status = self.automatic_status(&r, item);
+        let status = judging_status(&r, item);
         let total = checked(rubric_item, status, &input, &by)?;
         self.write_resolution(
             caller,
@@ -656,14 +649,7 @@ impl Service {
             }
         }
         let round = self.round(caller, round_id)?;
-        let rubric = {
-            let source = self
-                .store
-                .round(round_id)?
-                .map(|(r, _)| r.rubric_source)
-                .unwrap_or_default();
-            self.round_rubric(round_id, &source)?
-        };
+        let rubric = self.pinned_rubric(round_id)?;
         let mut status = ReviewStatus {
             round_id,
             threshold: rubric.review.double_review_threshold,

@@ -120,24 +120,12 @@ impl Store {
         to: &str,
         now: i64,
     ) -> StoreResult<RoundRow> {
-        write_tx!(self, |c| {
-            let changed = diesel::update(rounds::table.find(id).filter(rounds::state.eq(from)))
-                .set((rounds::state.eq(to), rounds::updated_at.eq(now)))
-                .execute(c)?;
-            let row: Option<RoundRow> = rounds::table
-                .find(id)
-                .select(RoundRow::as_select())
-                .first(c)
-                .optional()?;
-            match (changed, row) {
-                (_, None) => Err(StoreError::Missing(format!("round {id} does not exist"))),
-                (0, Some(r)) => Err(StoreError::Conflict(format!(
-                    "round {id} is {}, not {from}",
-                    r.state
-                ))),
-                (_, Some(r)) => Ok(r),
-            }
-        })
+        let change = RoundChange {
+            state: Some(to.to_string()),
+            updated_at: Some(now),
+            ..RoundChange::default()
+        };
+        self.transition_round(id, &[from], change, |_| Vec::new())
     }
 
     /// Moves a round from one state to the next with its settings changed and the audit entries
