@@ -49,6 +49,20 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Write a round's archive (checksummed JSON) to stdout: everything of the round, for a
+    /// backup or a move to another database.
+    ExportRound {
+        /// The round's id.
+        id: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Import a round archive (a file, or - for stdin) as a new round; prints its id and counts.
+    ImportRound {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Manage tokens offline, directly on the database.
     Token {
         #[command(subcommand)]
@@ -56,6 +70,12 @@ pub enum Command {
     },
     /// Talk to a kaoping server: submit, read score sheets, list rounds.
     Client(ClientArgs),
+    /// Write N generated departments' packages (NNNN.json) and a manifest.json: scale data for
+    /// load tests, deterministic from the seed.
+    Generate(crate::loadgen::GenerateArgs),
+    /// Fill a database with a round of N generated departments through the service: submitted,
+    /// judged and (with --publish) published; prints timings as JSON.
+    SeedScale(crate::loadgen::SeedScaleArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,6 +133,13 @@ pub struct ServeArgs {
     /// Largest request body accepted (bytes).
     #[arg(long, env = "KAOPING_MAX_BODY_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Failed token authentications one address may make per window before further ones
+    /// answer 429.
+    #[arg(long, env = "KAOPING_AUTH_MAX_FAILURES", default_value_t = 10)]
+    pub auth_max_failures: u32,
+    /// The window of --auth-max-failures, in seconds.
+    #[arg(long, env = "KAOPING_AUTH_FAILURE_WINDOW", default_value_t = 60)]
+    pub auth_failure_window: u64,
     /// A directory of extra rubric files (*.toml) rounds may be opened with.
     #[arg(long, env = "KAOPING_RUBRIC_DIR")]
     pub rubric_dir: Option<PathBuf>,
@@ -241,12 +268,23 @@ pub enum CliError {
         #[source]
         source: StoreError,
     },
+    /// Exporting or importing a round archive failed: which, and why.
+    #[error("{what}")]
+    Archive {
+        what: String,
+        #[source]
+        source: crate::archive::ArchiveError,
+    },
+    #[error("cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
     #[error(transparent)]
     Service(#[from] ServiceError),
     #[error("the server stopped with an error")]
     Serve(#[source] std::io::Error),
     #[error(transparent)]
     Client(#[from] ClientError),
+    #[error(transparent)]
+    Loadgen(#[from] crate::loadgen::LoadgenError),
 }
 
 /// Reviewers' input for `check --judgments`.
@@ -322,6 +360,8 @@ pub fn execute(cli: Cli) -> Result<String, CliError> {
                 redact(&db.database_url)
             ))
         }
+        Command::ExportRound { id, db } => export_round(id, &db),
+        Command::ImportRound { file, db } => import_round(&file, &db),
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -346,6 +386,8 @@ pub fn execute(cli: Cli) -> Result<String, CliError> {
             ))
         }
         Command::Client(args) => client_command(args),
+        Command::Generate(args) => Ok(crate::loadgen::generate(args)?),
+        Command::SeedScale(args) => Ok(crate::loadgen::seed_scale(args)?),
         Command::Rubric {
             command: RubricCommand::Show { rubric, format },
         } => {
@@ -398,6 +440,49 @@ fn open_store(db: &DbArgs) -> Result<Store, CliError> {
     })
 }
 
+/// Writes the archive to stdout itself rather than returning it: it may be large, and a closed
+/// pipe must end in an error line, not a panic.
+fn export_round(id: i64, db: &DbArgs) -> Result<String, CliError> {
+    use std::io::Write as _;
+    let store = open_store(db)?;
+    let text = crate::archive::export(&store, id)
+        .and_then(|archive| archive.to_json())
+        .map_err(|source| CliError::Archive {
+            what: format!("cannot export round {id} from {}", redact(&db.database_url)),
+            source,
+        })?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(CliError::Stdout)?;
+    Ok(String::new())
+}
+
+/// Checks the archive before opening the database, so a damaged file touches nothing; the
+/// import itself is one transaction.
+fn import_round(file: &Path, db: &DbArgs) -> Result<String, CliError> {
+    let text = if file == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).map_err(|source| CliError::Read {
+            path: "standard input".into(),
+            source,
+        })?
+    } else {
+        read(file)?
+    };
+    let refused = |source| CliError::Archive {
+        what: format!("cannot import {}", file.display()),
+        source,
+    };
+    let archive = crate::archive::Archive::parse(&text).map_err(refused)?;
+    let store = open_store(db)?;
+    store.migrate().map_err(|source| CliError::Store {
+        url: redact(&db.database_url),
+        source,
+    })?;
+    let report = crate::archive::import(&store, &archive, Utc::now()).map_err(refused)?;
+    Ok(report.describe())
+}
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -424,6 +509,8 @@ fn serve(args: ServeArgs) -> Result<String, CliError> {
     init_logging(args.log_format);
     let mut config = ServerConfig::new(&args.bind, &args.db.database_url);
     config.api.max_body_bytes = args.max_body_bytes;
+    config.api.auth_throttle.max_failures = args.auth_max_failures;
+    config.api.auth_throttle.window = std::time::Duration::from_secs(args.auth_failure_window);
     config.rubric_dir = args.rubric_dir;
     config.admin_token = std::env::var("KAOPING_ADMIN_TOKEN").ok();
     config.workers = args.workers;
@@ -450,7 +537,10 @@ fn serve(args: ServeArgs) -> Result<String, CliError> {
         say!("  API docs:   {base}/docs/");
         say!("  OpenAPI:    {base}/api/v1/openapi.json");
         say!("  health:     {base}/healthz  {base}/readyz");
-        running.server.await.map_err(CliError::Serve)?;
+        let stopped = running.server.await;
+        // the HTTP server has drained; let a webhook POST under way finish and be recorded
+        running.webhooks.stop();
+        stopped.map_err(CliError::Serve)?;
         Ok(String::new())
     })
 }

@@ -2,14 +2,15 @@
 //! departments generated from them, so a newcomer sees a working system with one command.
 
 use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
 
 use crate::calendar::shanghai_date;
 use crate::model::{
     Notice, Package, SelfCheckList, SelfCheckUnit, SelfCheckUnitKind, WorkingGroupDocument,
 };
 use crate::service::{
-    sha256_hex, Caller, DepartmentIn, Role, RoundIn, Service, ServiceError, ServiceResult,
-    SubmitRequest,
+    sha256_hex, AssignmentIn, Caller, DepartmentIn, JudgmentIn, PublishIn, ReviewerIn, Role,
+    RoundIn, RoundSettingsIn, Service, ServiceError, ServiceResult, SubmitRequest,
 };
 
 const JUNSHAN: &str = include_str!("../tests/fixtures/junshan-2024.json");
@@ -36,6 +37,11 @@ impl Seeded {
         }
         out.push_str(&format!(
             "Try: curl -H 'Authorization: Bearer <token>' {base}/api/v1/rounds/{}/departments/430611001/score-sheet\n",
+            self.round_id
+        ));
+        out.push_str(&format!(
+            "Published rankings (public, no token): {base}/api/v1/rounds/{0}/rankings\n\
+             Dashboard: {base}/dashboard?round={0}\n",
             self.round_id
         ));
         out
@@ -84,7 +90,19 @@ fn self_check(all_done: bool) -> SelfCheckList {
     }
 }
 
-/// The demo departments: code, name, category and their package.
+/// Takes part in the demo round but never submits: listed as 未报送 in the rankings.
+const ABSENT: (&str, &str) = ("430600903", "示例市未报送局");
+
+/// 县区 for the county-level departments, 市直 for the city's own.
+fn category(code: &str) -> &'static str {
+    if code.starts_with("4306009") {
+        "市直"
+    } else {
+        "县区"
+    }
+}
+
+/// The demo departments: code, name and their package.
 fn departments() -> ServiceResult<Vec<(String, String, Package)>> {
     let junshan = fixture(JUNSHAN)?;
     let miluo = fixture(MILUO)?;
@@ -145,14 +163,18 @@ pub fn seed(service: &Service) -> ServiceResult<Seeded> {
         label: Some("demo".into()),
     };
     let packages = departments()?;
-    for (code, name, _) in &packages {
+    let names = packages
+        .iter()
+        .map(|(c, n, _)| (c.as_str(), n.as_str()))
+        .chain([ABSENT]);
+    for (code, name) in names {
         if service.store.department(code)?.is_none() {
             service.create_department(
                 &admin,
                 DepartmentIn {
-                    code: code.clone(),
-                    name: name.clone(),
-                    category: "县区".into(),
+                    code: code.to_string(),
+                    name: name.to_string(),
+                    category: category(code).into(),
                     parent: None,
                 },
             )?;
@@ -171,7 +193,11 @@ pub fn seed(service: &Service) -> ServiceResult<Seeded> {
             title: "2024年度部门整体支出绩效自评考核（演示）".into(),
             deadline,
             rubric: crate::rubric::DEFAULT_RUBRIC.into(),
-            departments: packages.iter().map(|(c, _, _)| c.clone()).collect(),
+            departments: packages
+                .iter()
+                .map(|(c, _, _)| c.clone())
+                .chain([ABSENT.0.to_string()])
+                .collect(),
             reviewers_per_submission: None,
             appeal_days: None,
         },
@@ -209,9 +235,189 @@ pub fn seed(service: &Service) -> ServiceResult<Seeded> {
     if departments.is_empty() {
         return Err(ServiceError::Conflict("the demo has no departments".into()));
     }
+    judge_and_publish(service, &admin, round.id)?;
     Ok(Seeded {
         round_id: round.id,
         admin_token: admin_token.token,
         departments,
     })
+}
+
+/// Closes the demo round, has a demo reviewer judge every item that waits for one (the
+/// suggested band's top), publishes the results and makes them public, so the rankings, exports
+/// and /dashboard have something to show.
+fn judge_and_publish(service: &Service, admin: &Caller, round_id: i64) -> ServiceResult<()> {
+    service.close_round(admin, round_id)?;
+    judge_waiting(
+        service,
+        admin,
+        round_id,
+        &JudgePanel {
+            name: "演示评审专家",
+            reason_prefix: "演示",
+            label: "demo",
+            reviewers: 1,
+            threads: 1,
+        },
+    )?;
+    service.publish(admin, round_id, PublishIn::default())?;
+    service.update_round(
+        admin,
+        round_id,
+        RoundSettingsIn {
+            deadline: None,
+            appeal_deadline: None,
+            reviewers_per_submission: None,
+            appeal_days: None,
+            public_results: Some(true),
+            reason: "演示：公开结果".into(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Who judges a closed round's waiting items, and on how many threads.
+pub(crate) struct JudgePanel<'a> {
+    /// The reviewers' name, numbered when there are several.
+    pub name: &'a str,
+    /// What every reason starts with, e.g. 演示 gives "演示：…".
+    pub reason_prefix: &'a str,
+    /// The label of the reviewers' tokens.
+    pub label: &'a str,
+    /// Reviewers to register; the departments are shared out evenly, one reviewer each. A
+    /// large round needs many: a judgment reads the reviewer's whole assignment list.
+    pub reviewers: usize,
+    /// Departments judged at once (each judgment is its own transaction).
+    pub threads: usize,
+}
+
+/// What [`judge_waiting`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Judged {
+    pub departments: usize,
+    pub judgments: usize,
+}
+
+/// Has a panel of lead reviewers judge every item still waiting in a closed round, through the
+/// service as a reviewer would (read the item with its ETag, judge it with If-Match): the band
+/// the hints suggest, its top ([`crate::scale::suggested_scores`]). Shared by the demo and
+/// `kaoping seed-scale`, so both produce rounds that publish.
+pub(crate) fn judge_waiting(
+    service: &Service,
+    admin: &Caller,
+    round_id: i64,
+    panel: &JudgePanel<'_>,
+) -> ServiceResult<Judged> {
+    let mut judges = Vec::new();
+    for n in 1..=panel.reviewers.max(1) {
+        let name = if panel.reviewers > 1 {
+            format!("{}{n}", panel.name)
+        } else {
+            panel.name.to_string()
+        };
+        let reviewer = service.create_reviewer(
+            admin,
+            ReviewerIn {
+                name,
+                department: None,
+                lead: true,
+            },
+        )?;
+        let token =
+            service.create_token(Role::Reviewer, None, Some(panel.label), Some(reviewer.id))?;
+        judges.push(Caller {
+            token_id: token.id,
+            role: Role::Reviewer,
+            department: None,
+            reviewer: Some(reviewer.id),
+            label: Some(panel.label.into()),
+        });
+    }
+    // One assignment per submitted department, round robin. Not `auto_assign`: it writes every
+    // assignment and its audit entry in one statement, which PostgreSQL refuses beyond 65,535
+    // parameters (a round of some 6,500 departments).
+    let departments: Vec<(usize, String)> = service
+        .round(admin, round_id)?
+        .departments
+        .into_iter()
+        .enumerate()
+        .collect();
+    let counts = in_parallel(&departments, panel.threads, |(i, code)| {
+        if service.store.current_submission(round_id, code)?.is_none() {
+            return Ok(None);
+        }
+        let Some(judge) = judges.get(i % judges.len()) else {
+            return Ok(None);
+        };
+        service.assign(
+            admin,
+            round_id,
+            AssignmentIn {
+                department: code.clone(),
+                reviewer: judge.reviewer.unwrap_or_default(),
+            },
+        )?;
+        let mut judged = 0;
+        for item in service.item_reviews(judge, round_id, code)? {
+            if item.score.is_some() {
+                continue;
+            }
+            let sub_maxima: Vec<Decimal> = item.sub_scores.iter().map(|s| s.max).collect();
+            let (score, sub_scores) =
+                crate::scale::suggested_scores(item.max, item.suggested.as_ref(), &sub_maxima);
+            let reason = item.suggested.as_ref().map_or_else(
+                || format!("{}：按评分标准评定", panel.reason_prefix),
+                |b| format!("{}：{}", panel.reason_prefix, b.reason),
+            );
+            service.put_judgment(
+                judge,
+                round_id,
+                code,
+                &item.item,
+                JudgmentIn {
+                    score,
+                    sub_scores,
+                    reason,
+                },
+                Some(&item.etag),
+            )?;
+            judged += 1;
+        }
+        Ok(Some(judged))
+    })?;
+    Ok(Judged {
+        departments: counts.iter().flatten().count(),
+        judgments: counts.iter().flatten().sum(),
+    })
+}
+
+/// `f` over every item on `threads` scoped threads (contiguous slices, results in order); the
+/// first error wins. Blocking service calls spend much of their time waiting on the database,
+/// so a few threads per core pay off.
+pub(crate) fn in_parallel<T, R, F>(items: &[T], threads: usize, f: F) -> ServiceResult<Vec<R>>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> ServiceResult<R> + Sync,
+{
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    let results: Vec<ServiceResult<Vec<R>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<ServiceResult<Vec<R>>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ServiceError::Conflict("a worker thread panicked".into()))
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
 }

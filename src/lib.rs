@@ -32,17 +32,34 @@
 //! ```
 
 pub mod api;
+pub mod archive;
 pub mod calendar;
 pub mod checks;
 pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod ingest;
+pub mod loadgen;
 pub mod model;
+pub mod ranking;
 pub mod render;
 pub mod review;
 pub mod rubric;
+pub mod scale;
 pub mod scoring;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod webhook;
+
+/// An error with its causes ("a: b: c"), for logs: clients see only the outer message.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

@@ -10,6 +10,7 @@ use crate::api::{self, ApiConfig, Metrics};
 use crate::rubric::RubricError;
 use crate::service::{RubricCatalog, Service, ServiceError};
 use crate::store::{Store, StoreError};
+use crate::webhook::{WebhookConfig, WebhookError, WebhookWorker};
 
 /// How to run the server.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct ServerConfig {
     /// KAOPING_ADMIN_TOKEN: made an admin token at start.
     pub admin_token: Option<String>,
     pub workers: Option<usize>,
+    /// How webhook deliveries are polled, retried and timed out.
+    pub webhooks: WebhookConfig,
 }
 
 impl ServerConfig {
@@ -33,6 +36,7 @@ impl ServerConfig {
             rubric_dir: None,
             admin_token: None,
             workers: None,
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -49,6 +53,8 @@ pub enum ServerError {
     Rubric(#[from] RubricError),
     #[error("cannot create the first admin token")]
     Bootstrap(#[source] ServiceError),
+    #[error("cannot start the webhook worker")]
+    Webhooks(#[source] WebhookError),
     #[error("cannot listen on {bind}")]
     Bind {
         bind: String,
@@ -64,6 +70,9 @@ pub struct Running {
     pub service: Service,
     /// An admin token created at this start (no admin token existed), to show once.
     pub new_admin_token: Option<String>,
+    /// The webhook worker: stop it once the server has stopped, so a POST under way is finished
+    /// and recorded. (Left alone, it stops by itself when the last `Service` clone is dropped.)
+    pub webhooks: WebhookWorker,
 }
 
 /// Opens the database (migrating it), makes sure an admin token exists, and binds.
@@ -113,11 +122,19 @@ pub fn start(config: &ServerConfig) -> Result<Running, ServerError> {
             bind: config.bind.clone(),
             source: std::io::Error::other("no address bound"),
         })?;
+    // started last, so nothing is sent by a server that failed to start
+    let webhooks = WebhookWorker::spawn(
+        service.store.clone(),
+        config.webhooks.clone(),
+        service.webhook_notifier(),
+    )
+    .map_err(ServerError::Webhooks)?;
     Ok(Running {
         addr,
         server: http.run(),
         service,
         new_admin_token,
+        webhooks,
     })
 }
 

@@ -327,7 +327,7 @@ on_both!(unknown_routes_and_methods, |app| {
     for path in [
         "/api/v2/rounds",
         "/api/v1/round",
-        "/api/v1/rounds/1/publish",
+        "/api/v1/rounds/1/unpublish",
         "/",
     ] {
         let r = app.get(path, Some(ADMIN)).await;

@@ -24,34 +24,6 @@ struct Setup {
     lead: (i64, String),
 }
 
-async fn reviewer(
-    app: &TestApp,
-    name: &str,
-    department: Option<&str>,
-    lead: bool,
-) -> (i64, String) {
-    let r = app
-        .post(
-            "/api/v1/reviewers",
-            Some(ADMIN),
-            json!({ "name": name, "department": department, "lead": lead }),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
-    let id = body(r).await["id"].as_i64().expect("id");
-    let r = app
-        .post(
-            "/api/v1/tokens",
-            Some(ADMIN),
-            json!({ "role": "reviewer", "reviewer": id }),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
-    let t = body(r).await;
-    assert_eq!(t["reviewer"], id);
-    (id, t["token"].as_str().expect("token").to_string())
-}
-
 async fn setup(app: &TestApp) -> Setup {
     let junshan = app.department(JUNSHAN_CODE, "岳阳市君山区数据局").await;
     let miluo = app.department(MILUO_CODE, "汨罗市").await;
@@ -1150,21 +1122,8 @@ on_both!(
 
         // the log cannot be edited or deleted, even from SQL
         let url = app.db.url();
-        let refused = tokio_free_sql(&url, "UPDATE audit_log SET reason = 'x'")
-            && tokio_free_sql(&url, "DELETE FROM audit_log");
+        let refused = sql_refused(&url, "UPDATE audit_log SET reason = 'x'")
+            && sql_refused(&url, "DELETE FROM audit_log");
         assert!(refused, "triggers refuse changes to the audit log");
     }
 );
-
-/// Runs a statement directly on the test database; true when the database refused it.
-fn tokio_free_sql(url: &str, sql: &str) -> bool {
-    use diesel::{Connection, RunQueryDsl};
-    if url.starts_with("postgres") {
-        let mut c = diesel::PgConnection::establish(url).expect("connect");
-        diesel::sql_query(sql).execute(&mut c).is_err()
-    } else {
-        let mut c = diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://"))
-            .expect("connect");
-        diesel::sql_query(sql).execute(&mut c).is_err()
-    }
-}

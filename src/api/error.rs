@@ -17,6 +17,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub details: Value,
+    /// Seconds to send as `Retry-After` (a 429 answer).
+    pub retry_after: Option<u64>,
 }
 
 /// The error envelope.
@@ -31,10 +33,11 @@ pub struct ErrorBody {
     /// conflict, invalid_json, invalid_request, invalid_path, unsupported_media_type,
     /// payload_too_large, idempotency_mismatch, unsupported_document, unreadable_document,
     /// conflict_of_interest, precondition_required, precondition_failed, invalid_judgment,
-    /// not_fully_scored, appeal_window_closed, internal, unavailable.
+    /// not_fully_scored, appeal_window_closed, too_many_requests, internal, unavailable.
     pub code: String,
     pub message: String,
-    #[schema(value_type = Object)]
+    /// What went wrong where (e.g. `field`), or null.
+    #[schema(value_type = Option<Object>)]
     pub details: Value,
 }
 
@@ -51,6 +54,16 @@ impl ApiError {
             code,
             message: message.into(),
             details: Value::Null,
+            retry_after: None,
+        }
+    }
+
+    /// 429 `too_many_requests`: the client must wait `seconds` before trying again.
+    pub fn too_many_requests(seconds: u64, message: impl Into<String>) -> Self {
+        ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
+                .with_details(json!({ "retry_after_seconds": seconds }))
         }
     }
 
@@ -71,7 +84,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorEnvelope {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(ErrorEnvelope {
             error: ErrorBody {
                 code: self.code.to_string(),
                 message: self.message.clone(),
@@ -79,18 +96,6 @@ impl ResponseError for ApiError {
             },
         })
     }
-}
-
-/// The full cause chain, for the log.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 impl From<ServiceError> for ApiError {
@@ -138,7 +143,7 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(S::CONFLICT, "appeal_window_closed", m.clone())
             }
             ServiceError::Rubric(_) | ServiceError::Store(_) | ServiceError::Json(_) => {
-                tracing::error!(error = %chain(&e), "internal error");
+                tracing::error!(error = %crate::error_chain(&e), "internal error");
                 ApiError::new(
                     S::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -223,10 +228,18 @@ pub async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError>
     ))
 }
 
-pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
+/// 405 with the `Allow` header RFC 9110 requires, naming the methods the route has.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let mut response = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         format!("{} is not allowed on {}", req.method(), req.path()),
-    ))
+    )
+    .error_response();
+    let allow = super::responses::allowed_methods(req.match_pattern().as_deref());
+    response.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static(allow),
+    );
+    response
 }

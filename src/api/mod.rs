@@ -2,19 +2,26 @@
 //! errors once; the OpenAPI document; Swagger UI from the binary; health and metrics.
 
 mod auth;
+mod dashboard;
 mod error;
 mod observe;
+mod publish;
 mod resources;
+mod responses;
 mod review;
 mod submissions;
+mod throttle;
+mod webhooks;
 
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_swagger_ui::{Config, SwaggerUi};
 
 pub use error::{ApiError, ErrorEnvelope};
 pub use observe::{Metrics, REQUEST_ID};
+pub use throttle::AuthThrottleConfig;
+
+use responses::CommonErrors;
 
 use crate::service::Service;
 
@@ -23,12 +30,20 @@ use crate::service::Service;
 pub struct ApiConfig {
     /// Largest request body accepted, JSON or multipart (bytes).
     pub max_body_bytes: usize,
+    /// When failed bearer-token authentications from one address answer 429.
+    pub auth_throttle: AuthThrottleConfig,
+    /// The failures counted so far. Every worker gets a clone of this configuration, so they
+    /// share one log (a per-worker count would allow `workers` times the limit); a server
+    /// started from a fresh `ApiConfig` starts with none.
+    pub(crate) auth_failures: std::sync::Arc<throttle::FailureLog>,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
         ApiConfig {
             max_body_bytes: 20 * 1024 * 1024,
+            auth_throttle: AuthThrottleConfig::default(),
+            auth_failures: std::sync::Arc::default(),
         }
     }
 }
@@ -60,10 +75,14 @@ impl Modify for BearerAuth {
         review::put_decision, review::put_override, review::round_audit, review::department_audit,
         review::file_appeal, review::department_appeals, review::round_appeals, review::decide_appeal,
         review::appeal_file,
+        publish::publish, publish::publications, publish::publication, publish::rankings,
+        publish::rankings_csv, publish::rankings_xlsx, publish::published_sheet,
+        webhooks::create_webhook, webhooks::list_webhooks, webhooks::delete_webhook,
+        webhooks::list_deliveries, webhooks::retry_delivery,
         healthz, readyz, observe::metrics,
     ),
     components(schemas(ErrorEnvelope)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "departments", description = "预算部门"),
         (name = "tokens", description = "Bearer tokens"),
@@ -71,6 +90,8 @@ impl Modify for BearerAuth {
         (name = "submissions", description = "Packages, score sheets, evidence"),
         (name = "review", description = "评审: reviewers, assignments, judgments, reconciliation, overrides, audit log"),
         (name = "appeals", description = "复核: appeals of released results"),
+        (name = "publication", description = "结果公布: versioned results, rankings, exports"),
+        (name = "webhooks", description = "Dashboards told of every publication: signed, retried, logged"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -122,13 +143,26 @@ pub fn configure(cfg: &mut web::ServiceConfig, api: &ApiConfig) {
         .service(resource("/healthz").route(web::get().to(healthz)))
         .service(resource("/readyz").route(web::get().to(readyz)))
         .service(resource("/metrics").route(web::get().to(observe::metrics)))
-        .service(
-            SwaggerUi::new("/docs/{_:.*}")
-                .url("/api/v1/openapi.json", ApiDoc::openapi())
-                .config(Config::default().validator_url("none")),
-        )
+        // /api/v1/openapi.json, Swagger UI at /docs/ and the dashboard, with security headers
+        .configure(dashboard::configure)
         .service(
             web::scope("/api/v1")
+                .service(
+                    resource("/webhooks")
+                        .route(web::post().to(webhooks::create_webhook))
+                        .route(web::get().to(webhooks::list_webhooks)),
+                )
+                .service(
+                    resource("/webhooks/{id}").route(web::delete().to(webhooks::delete_webhook)),
+                )
+                .service(
+                    resource("/webhooks/{id}/deliveries")
+                        .route(web::get().to(webhooks::list_deliveries)),
+                )
+                .service(
+                    resource("/webhooks/{id}/deliveries/{delivery}/retry")
+                        .route(web::post().to(webhooks::retry_delivery)),
+                )
                 .service(
                     resource("/departments")
                         .route(web::post().to(resources::create_department))
@@ -158,6 +192,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, api: &ApiConfig) {
                         .route(web::patch().to(review::update_round)),
                 )
                 .service(resource("/rounds/{id}/release").route(web::post().to(review::release)))
+                .service(resource("/rounds/{id}/publish").route(web::post().to(publish::publish)))
+                .service(
+                    resource("/rounds/{id}/publications")
+                        .route(web::get().to(publish::publications)),
+                )
+                .service(
+                    resource("/rounds/{id}/publications/{version}")
+                        .route(web::get().to(publish::publication)),
+                )
+                .service(resource("/rounds/{id}/rankings").route(web::get().to(publish::rankings)))
+                .service(
+                    resource("/rounds/{id}/rankings.csv")
+                        .route(web::get().to(publish::rankings_csv)),
+                )
+                .service(
+                    resource("/rounds/{id}/rankings.xlsx")
+                        .route(web::get().to(publish::rankings_xlsx)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/published")
+                        .route(web::get().to(publish::published_sheet)),
+                )
                 .service(
                     resource("/rounds/{id}/assignments")
                         .route(web::post().to(review::assign))

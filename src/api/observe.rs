@@ -148,7 +148,7 @@ pub async fn middleware(
 
 /// Prometheus metrics (admin).
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, content_type = "text/plain", body = String), (status = 403, body = super::error::ErrorEnvelope)),
+    responses((status = 200, content_type = "application/openmetrics-text", body = String), (status = 403, body = super::error::ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn metrics(
     s: web::Data<Service>,

@@ -12,7 +12,9 @@ type Svc = web::Data<Service>;
 
 /// Register a department (admin).
 #[utoipa::path(post, path = "/api/v1/departments", tag = "departments", request_body = DepartmentIn,
-    responses((status = 201, body = Department), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    responses((status = 201, body = Department),
+        (status = 404, description = "the parent department does not exist", body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn create_department(
     s: Svc,

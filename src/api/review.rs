@@ -24,6 +24,17 @@ type ItemPath = web::Path<(i64, String, String)>;
 
 /// The body with its ETag; 304 when the client's If-None-Match names it.
 pub(super) fn with_etag<T: Serialize>(req: &HttpRequest, etag: String, body: &T) -> HttpResponse {
+    cached(req, etag, "private, no-cache", |r| r.json(body))
+}
+
+/// A 304 when If-None-Match names `etag`, else the response `body` makes; both carry the ETag
+/// and Cache-Control.
+pub(super) fn cached(
+    req: &HttpRequest,
+    etag: String,
+    cache_control: &str,
+    body: impl FnOnce(&mut actix_web::HttpResponseBuilder) -> HttpResponse,
+) -> HttpResponse {
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -32,15 +43,18 @@ pub(super) fn with_etag<T: Serialize>(req: &HttpRequest, etag: String, body: &T)
             v.split(',')
                 .any(|t| t.trim().trim_start_matches("W/") == etag)
         });
+    let mut r = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    r.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control.to_string()));
     if fresh {
-        return HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish();
+        r.finish()
+    } else {
+        body(&mut r)
     }
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .json(body)
 }
 
 fn if_match(req: &HttpRequest) -> Option<String> {
@@ -182,7 +196,8 @@ pub async fn assign(
 
 /// Spread reviewers evenly: every department topped up to the round's reviewers per submission
 /// (admin).
-#[utoipa::path(post, path = "/api/v1/rounds/{id}/assignments/auto", tag = "review", request_body = AutoAssignIn,
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/assignments/auto", tag = "review",
+    request_body(content = Option<AutoAssignIn>, description = "optional: without a body the round's reviewers per submission"),
     params(("id" = i64, Path)),
     responses((status = 200, body = AutoAssignResult), (status = 409, body = ErrorEnvelope)), security(("bearer" = [])))]
 pub async fn auto_assign(
@@ -191,11 +206,14 @@ pub async fn auto_assign(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    // an empty body takes the round's setting; anything else must be the JSON object
+    // an empty body (or JSON null, as the document allows) takes the round's setting; anything
+    // else must be the JSON object
     let input: AutoAssignIn = if body.iter().all(u8::is_ascii_whitespace) {
         AutoAssignIn::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| super::error::serde_error(&e))?
+        serde_json::from_slice::<Option<AutoAssignIn>>(&body)
+            .map_err(|e| super::error::serde_error(&e))?
+            .unwrap_or_default()
     };
     Ok(HttpResponse::Ok().json(blocking(move || s.auto_assign(&c, id.into_inner(), input)).await?))
 }
@@ -212,6 +230,7 @@ pub async fn list_assignments(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReasonQuery {
     /// Why (kept in the audit log).
     pub reason: String,
@@ -220,7 +239,9 @@ pub struct ReasonQuery {
 /// Withdraw a reviewer from a submission, with their judgments of it (admin).
 #[utoipa::path(delete, path = "/api/v1/rounds/{id}/assignments/{code}/{reviewer}", tag = "review",
     params(("id" = i64, Path), ("code" = String, Path), ("reviewer" = i64, Path), ReasonQuery),
-    responses((status = 204), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope),
+        (status = 409, description = "the round's results are released: its reviewers are fixed", body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn unassign(
     s: Svc,
@@ -248,7 +269,8 @@ pub async fn review_status(
 /// assigned reviewer).
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/departments/{code}/judgments", tag = "review",
     params(("id" = i64, Path), ("code" = String, Path)),
-    responses((status = 200, body = Vec<ItemReview>), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    responses((status = 200, body = Vec<ItemReview>), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 409, description = "conflict_of_interest: the reviewer belongs to the department or declared a conflict", body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn item_reviews(s: Svc, Auth(c): Auth, path: DeptPath) -> Result<HttpResponse, ApiError> {
     let (round_id, code) = path.into_inner();
@@ -259,7 +281,8 @@ pub async fn item_reviews(s: Svc, Auth(c): Auth, path: DeptPath) -> Result<HttpR
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/departments/{code}/judgments/{item}", tag = "review",
     params(("id" = i64, Path), ("code" = String, Path), ("item" = String, Path)),
     responses((status = 200, body = ItemReview, headers(("ETag" = String))), (status = 403, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope)),
+        (status = 404, body = ErrorEnvelope),
+        (status = 409, description = "conflict_of_interest: the reviewer belongs to the department or declared a conflict", body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn item_review(s: Svc, Auth(c): Auth, path: ItemPath) -> Result<HttpResponse, ApiError> {
     let (round_id, code, item) = path.into_inner();
@@ -324,12 +347,14 @@ pub async fn put_override(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only this department's entries.
     pub department: Option<String>,
     /// Entries after this id (paging).
     pub after: Option<i64>,
     /// At most this many (1–1000, default 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -406,7 +431,7 @@ pub async fn file_appeal(
             item: text("item")?,
             reason: text("reason")?,
         };
-        (input, evidence_files(parts))
+        (input, evidence_files(parts)?)
     } else if content_type.starts_with("application/json") {
         let body = super::submissions::read_body(payload, cfg.max_body_bytes).await?;
         let input: AppealIn =

@@ -59,17 +59,65 @@ pub(super) async fn read_parts(mut mp: Multipart, limit: usize) -> Result<Vec<Pa
     Ok(parts)
 }
 
-/// The `evidence` file parts of a form.
-pub(super) fn evidence_files(parts: Vec<Part>) -> Vec<EvidenceUpload> {
+/// Content types an evidence file may have: the documents, spreadsheets, slides, images, text
+/// and archives reviewers open, and `application/octet-stream` for a client that does not know.
+/// Evidence is served back with the type it was sent with, so anything a browser would run or
+/// render as a page (HTML, SVG, scripts, XML) is refused rather than stored.
+pub const EVIDENCE_TYPES: &[&str] = &[
+    "application/pdf",
+    "application/ofd",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.ms-works",
+    "application/json",
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/x-7z-compressed",
+    "application/vnd.rar",
+    "application/x-rar-compressed",
+    "application/octet-stream",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/tiff",
+    "image/bmp",
+    "text/plain",
+    "text/csv",
+];
+
+/// The `evidence` file parts of a form; 415 `unsupported_media_type` for a type not in
+/// [`EVIDENCE_TYPES`].
+pub(super) fn evidence_files(parts: Vec<Part>) -> Result<Vec<EvidenceUpload>, ApiError> {
     parts
         .into_iter()
         .filter(|p| p.name == "evidence")
-        .map(|p| EvidenceUpload {
-            name: p.filename.unwrap_or_else(|| "evidence".to_string()),
-            content_type: p
+        .map(|p| {
+            let name = p.filename.unwrap_or_else(|| "evidence".to_string());
+            let content_type = p
                 .content_type
-                .unwrap_or_else(|| "application/octet-stream".to_string()),
-            bytes: p.bytes,
+                .unwrap_or_else(|| "application/octet-stream".to_string())
+                .to_ascii_lowercase();
+            if !EVIDENCE_TYPES.contains(&content_type.as_str()) {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    format!("evidence {name}: {content_type} is not accepted; send documents, spreadsheets, images, text or archives"),
+                )
+                .with_details(json!({ "field": "evidence", "name": name,
+                    "content_type": content_type, "expected": EVIDENCE_TYPES })));
+            }
+            Ok(EvidenceUpload {
+                name,
+                content_type,
+                bytes: p.bytes,
+            })
         })
         .collect()
 }
@@ -215,7 +263,7 @@ pub async fn submit(
             })
             .collect();
         let hash = request_hash(round_id, &fields);
-        let evidence = evidence_files(parts);
+        let evidence = evidence_files(parts)?;
         SubmitRequest {
             package,
             source_name,
@@ -276,7 +324,8 @@ pub(super) async fn read_body(
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/departments/{code}/score-sheet", tag = "submissions",
     params(("id" = i64, Path), ("code" = String, Path)),
     responses((status = 200, body = ScoreSheet, headers(("ETag" = String, description = "send as If-Match to write, or If-None-Match to poll"))),
-        (status = 304, description = "not modified since the ETag sent"), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+        (status = 304, description = "not modified since the ETag sent"), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 409, description = "conflict_of_interest: a reviewer of the department reads only what is published", body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn score_sheet(
     s: Svc,
@@ -292,7 +341,8 @@ pub async fn score_sheet(
 /// Every submission of the department in the round, oldest first.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/departments/{code}/submissions", tag = "submissions",
     params(("id" = i64, Path), ("code" = String, Path)),
-    responses((status = 200, body = Vec<SubmissionView>), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    responses((status = 200, body = Vec<SubmissionView>), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 409, description = "conflict_of_interest: a reviewer of the department reads only what is published", body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn history(
     s: Svc,
@@ -307,7 +357,8 @@ pub async fn history(
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/departments/{code}/evidence/{evidence_id}", tag = "submissions",
     params(("id" = i64, Path), ("code" = String, Path), ("evidence_id" = i64, Path)),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 403, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope)),
+        (status = 404, body = ErrorEnvelope),
+        (status = 409, description = "conflict_of_interest: a reviewer of the department reads only what is published", body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn evidence(
     s: Svc,
@@ -319,7 +370,11 @@ pub async fn evidence(
     Ok(download(file))
 }
 
-/// A stored file as an attachment, its name reduced to safe ASCII.
+/// A stored file as an attachment. The client's name never reaches a header as it was sent:
+/// `filename` is reduced to safe ASCII, and `filename*` (RFC 6266) carries the real name
+/// percent-encoded, so a browser saves "会议纪要.pdf" and no quote, semicolon or line break can
+/// end the header early. A type stored before types were checked, and not among
+/// [`EVIDENCE_TYPES`], is served as `application/octet-stream`.
 pub(super) fn download(file: EvidenceUpload) -> HttpResponse {
     let ascii: String = file
         .name
@@ -332,11 +387,27 @@ pub(super) fn download(file: EvidenceUpload) -> HttpResponse {
             }
         })
         .collect();
+    let encoded: String = file
+        .name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let content_type = if EVIDENCE_TYPES.contains(&file.content_type.as_str()) {
+        file.content_type
+    } else {
+        "application/octet-stream".to_string()
+    };
     HttpResponse::Ok()
-        .content_type(file.content_type)
+        .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{ascii}\""),
+            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
         ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(file.bytes)

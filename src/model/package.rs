@@ -31,9 +31,11 @@ pub struct Package {
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
-/// 预算部门
+/// 预算部门, as a package names it. (Named apart in the OpenAPI document from the registered
+/// department of the /departments routes, which would otherwise overwrite it.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PackageDepartment)]
 pub struct Department {
     /// 部门编码, e.g. "430611001".
     #[serde(default)]

@@ -115,6 +115,16 @@ pub fn sheet(
             ..input
         },
     )?;
+    sheet_from(rubric, automatic, ledger)
+}
+
+/// As [`sheet`], from the package's automatic sheet (as `scoring::score` gives it with no
+/// judgments) already made: publishing a large round reuses the sheets stored at submission.
+pub fn sheet_from(
+    rubric: &Rubric,
+    automatic: ScoreSheet,
+    ledger: &Ledger,
+) -> Result<ReviewedSheet, JudgmentError> {
     let mut judgments = Vec::new();
     let mut overrides = Vec::new();
     let mut progress = BTreeMap::new();

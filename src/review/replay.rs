@@ -35,6 +35,8 @@ pub enum AuditAction {
     ResolutionSet,
     AppealFiled,
     AppealDecided,
+    /// A version of the results published; `after`: version, sha256, counts.
+    Published,
 }
 
 impl AuditAction {
@@ -52,6 +54,7 @@ impl AuditAction {
             AuditAction::ResolutionSet => "resolution_set",
             AuditAction::AppealFiled => "appeal_filed",
             AuditAction::AppealDecided => "appeal_decided",
+            AuditAction::Published => "published",
         }
     }
 
@@ -71,9 +74,9 @@ pub struct AuditEntry {
     /// Who: role and name (the token's label, the reviewer's name).
     pub actor: String,
     pub at: DateTime<Utc>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub before: Option<Value>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub after: Option<Value>,
     pub reason: Option<String>,
 }

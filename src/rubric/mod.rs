@@ -133,7 +133,7 @@ pub struct RankingRules {
 }
 
 /// How equal totals are ranked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TieRule {
     /// 1-2-2-4

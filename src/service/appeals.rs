@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::audit::{entry, AuditBuild};
-use super::review::{judging_status, pending};
+use super::review::{judging_status, pending, Reviewed};
 use super::review_views::{
     AppealDecisionIn, AppealFileView, AppealIn, AppealOutcome, AppealView, JudgmentIn,
 };
@@ -66,12 +66,26 @@ impl Service {
                 round.state.as_str()
             )));
         }
-        let mut missing = Vec::new();
-        for code in &round.departments {
-            if self.store.current_submission(round_id, code)?.is_some() {
-                missing.extend(pending(&self.reviewed(caller, round_id, code)?));
-            }
-        }
+        self.fully_scored(caller, round_id)?;
+        let change = self.release_change(&round)?;
+        self.transition(
+            caller,
+            round_id,
+            RoundState::Closed,
+            RoundState::Released,
+            change,
+        )
+    }
+
+    /// Every submitted sheet of the round, scored; NotFullyScored listing every item still
+    /// without a score.
+    pub(super) fn fully_scored(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+    ) -> ServiceResult<Vec<Reviewed>> {
+        let all = self.reviewed_all(caller, round_id)?;
+        let missing: Vec<_> = all.iter().flat_map(pending).collect();
         if !missing.is_empty() {
             return Err(ServiceError::NotFullyScored {
                 message: format!(
@@ -81,23 +95,22 @@ impl Service {
                 missing: serde_json::to_value(&missing)?,
             });
         }
+        Ok(all)
+    }
+
+    /// What releasing sets: now, and the appeal window's last day.
+    pub(super) fn release_change(&self, round: &Round) -> ServiceResult<RoundChange> {
         let now = self.now();
         let days = u32::try_from(round.appeal_days).unwrap_or(0);
         let last = self
             .calendar
             .add_working_days(shanghai_date(now), days)
             .map_err(|e| ServiceError::Conflict(format!("cannot open the appeal window: {e}")))?;
-        self.transition(
-            caller,
-            round_id,
-            RoundState::Closed,
-            RoundState::Released,
-            RoundChange {
-                released_at: Some(micros(now)),
-                appeal_deadline: Some(last.to_string()),
-                ..RoundChange::default()
-            },
-        )
+        Ok(RoundChange {
+            released_at: Some(micros(now)),
+            appeal_deadline: Some(last.to_string()),
+            ..RoundChange::default()
+        })
     }
 
     /// A department appeals an item of its released sheet, within the window, with a reason
@@ -117,7 +130,7 @@ impl Service {
             )));
         }
         let r = self.reviewed(caller, round_id, code)?;
-        if r.round.state != RoundState::Released {
+        if !matches!(r.round.state, RoundState::Released | RoundState::Published) {
             return Err(ServiceError::Conflict(format!(
                 "round {round_id} is {}: appeals open when results are released",
                 r.round.state.as_str()
@@ -203,11 +216,20 @@ impl Service {
                 )))
             }
         };
+        // a department reads its sheet with the reviewers unnamed (`anonymous`), so it reads
+        // who decided its appeal the same way
+        let unnamed = caller.role == Role::Department;
         Ok(self
             .store
             .appeals(round_id, only.as_deref())?
             .into_iter()
-            .map(|(r, f)| appeal_view(r, f))
+            .map(|(r, f)| {
+                let mut v = appeal_view(r, f);
+                if unnamed {
+                    v.decided_by = v.decided_by.map(|_| super::submissions::PANEL.to_string());
+                }
+                v
+            })
             .collect())
     }
 
@@ -250,6 +272,18 @@ impl Service {
         input: AppealDecisionIn,
         if_match: Option<&str>,
     ) -> ServiceResult<AppealView> {
+        // who may decide at all is settled before the appeal is looked up, so that a token that
+        // may not decide cannot learn which appeals exist (404 against 403)
+        match caller.role {
+            Role::Admin => {}
+            Role::Reviewer if self.me_reviewer(caller)?.lead => {}
+            _ => {
+                return Err(ServiceError::Forbidden(format!(
+                    "only an admin or a lead reviewer decides appeals, not a {} token",
+                    caller.role.as_str()
+                )))
+            }
+        }
         let found = self
             .store
             .appeals(round_id, None)?

@@ -239,14 +239,19 @@ impl Service {
                         "KAOPING_ADMIN_TOKEN was revoked; set a new value".into(),
                     ));
                 }
-            } else {
-                self.store.insert_token(
-                    &hash,
-                    Role::Admin.as_str(),
-                    None,
-                    Some("KAOPING_ADMIN_TOKEN"),
-                    micros(self.now()),
-                )?;
+            } else if let Err(e) = self.store.insert_token(
+                &hash,
+                Role::Admin.as_str(),
+                None,
+                Some("KAOPING_ADMIN_TOKEN"),
+                micros(self.now()),
+            ) {
+                // another server starting on the same database made it first: that is the token
+                let made =
+                    e.is_unique_violation() && self.store.token_by_hash_any(&hash)?.is_some();
+                if !made {
+                    return Err(e.into());
+                }
             }
             return Ok(None);
         }

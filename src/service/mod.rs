@@ -5,11 +5,14 @@ mod appeals;
 mod assign;
 mod audit;
 mod auth;
+mod publish;
+mod publish_views;
 mod review;
 mod review_views;
 mod rounds;
 mod submissions;
 mod views;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -21,9 +24,12 @@ use crate::rubric::{Rubric, RubricError};
 use crate::store::{Store, StoreError};
 
 pub use auth::{generate_token, hash_token, Caller, Role};
+pub use publish::{ranking_etag, Published, RankingPage, Target, PUBLISHED_EVENT};
+pub use publish_views::*;
 pub use review_views::*;
 pub use submissions::{EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse};
 pub use views::*;
+pub use webhooks::{Delivery, DeliveryAttempt, DeliveryState, Webhook, WebhookIn};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -159,8 +165,12 @@ pub struct Service {
     pub calendar: &'static WorkCalendar,
     /// Rounds' pinned rubrics, parsed once.
     pinned: Arc<RwLock<HashMap<i64, Arc<Rubric>>>>,
+    /// Published versions, parsed once.
+    published: publish::PublishedCache,
     /// The clock; tests may fix it.
     clock: fn() -> DateTime<Utc>,
+    /// Wakes the webhook worker; dropping the last clone stops it.
+    webhooks: Arc<crate::webhook::WebhookNotifier>,
 }
 
 impl Service {
@@ -170,8 +180,29 @@ impl Service {
             rubrics: Arc::new(rubrics),
             calendar: WorkCalendar::embedded(),
             pinned: Arc::default(),
+            published: Arc::default(),
             clock: Utc::now,
+            webhooks: Arc::default(),
         }
+    }
+
+    /// The same service reading the time from `clock`. The server never calls this; the scale
+    /// seeder (`kaoping seed-scale`) does, to replay each generated package's receipt time so
+    /// lateness is scored as it would have been.
+    pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Wakes the webhook worker to send what was just queued (after publishing), instead of at
+    /// its next poll. A no-op when no worker runs.
+    pub fn notify_webhooks(&self) {
+        self.webhooks.notify();
+    }
+
+    /// What the webhook worker waits on.
+    pub fn webhook_notifier(&self) -> &crate::webhook::WebhookNotifier {
+        &self.webhooks
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -212,6 +212,9 @@ pub struct RoundSettingsIn {
     pub reviewers_per_submission: Option<i32>,
     #[serde(default)]
     pub appeal_days: Option<i32>,
+    /// Published rankings and exports readable without a token (公开).
+    #[serde(default)]
+    pub public_results: Option<bool>,
     pub reason: String,
 }
 

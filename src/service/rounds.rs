@@ -37,6 +37,7 @@ pub(super) fn round(row: &RoundRow, departments: Vec<String>) -> ServiceResult<R
         appeal_days: row.appeal_days,
         released_at: row.released_at.map(from_micros),
         appeal_deadline: row.appeal_deadline.as_deref().and_then(|d| d.parse().ok()),
+        public_results: row.public_results,
         created_at: from_micros(row.created_at),
         updated_at: from_micros(row.updated_at),
     })
@@ -69,6 +70,7 @@ fn settings(row: &RoundRow) -> serde_json::Value {
         "reviewers_per_submission": row.reviewers_per_submission,
         "appeal_days": row.appeal_days,
         "appeal_deadline": row.appeal_deadline,
+        "public_results": row.public_results,
     })
 }
 
@@ -288,7 +290,9 @@ impl Service {
                 current.state.as_str()
             )));
         }
-        if input.appeal_deadline.is_some() && current.state != RoundState::Released {
+        if input.appeal_deadline.is_some()
+            && !matches!(current.state, RoundState::Released | RoundState::Published)
+        {
             return Err(ServiceError::Conflict(format!(
                 "round {id} is {}: the appeal window opens at release",
                 current.state.as_str()
@@ -303,6 +307,7 @@ impl Service {
                 .transpose()?,
             appeal_days: input.appeal_days.map(check_appeal_days).transpose()?,
             appeal_deadline: input.appeal_deadline.map(|d| d.to_string()),
+            public_results: input.public_results,
             ..RoundChange::default()
         };
         let now = micros(self.now());

@@ -19,6 +19,9 @@ use crate::store::{
     SubmissionRow,
 };
 
+/// How a department reads the reviewers who judged it: as the panel, never by name.
+pub(super) const PANEL: &str = "评审组";
+
 /// An evidence file as uploaded.
 #[derive(Debug, Clone)]
 pub struct EvidenceUpload {
@@ -130,6 +133,25 @@ impl Service {
         Ok(r)
     }
 
+    /// As [`Service::department_in_round`], and a reviewer who belongs to the department or
+    /// declared a conflict of interest with it is refused (409 conflict_of_interest): the
+    /// sheet names the reviewers and shows their judgments, which the department itself never
+    /// sees, and such a reviewer is not kept from the department the way an assignment is.
+    /// What is published stays readable to them like to any token.
+    fn readable_department(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+    ) -> ServiceResult<super::Round> {
+        let r = self.department_in_round(caller, round_id, code)?;
+        if caller.role == Role::Reviewer {
+            let me = self.me_reviewer(caller)?;
+            self.refuse_conflict(&me, code)?;
+        }
+        Ok(r)
+    }
+
     pub fn submit(
         &self,
         caller: &Caller,
@@ -197,6 +219,7 @@ impl Service {
             complete: sheet.complete,
             submitted_by: caller.token_id,
             source_name: req.source_name,
+            scored_with: super::review::scoring_fingerprint(round.deadline),
         };
         let idempotency = req.idempotency_key.as_deref().map(|key| IdempotencyRecord {
             token_id: caller.token_id,
@@ -274,6 +297,7 @@ impl Service {
         round_id: i64,
         code: &str,
     ) -> ServiceResult<(ScoreSheet, String)> {
+        self.readable_department(caller, round_id, code)?;
         let r = self.reviewed(caller, round_id, code)?;
         let released = matches!(r.round.state, RoundState::Released | RoundState::Published);
         let etag = r.sheet_etag();
@@ -297,7 +321,7 @@ impl Service {
         round_id: i64,
         code: &str,
     ) -> ServiceResult<Vec<SubmissionView>> {
-        self.department_in_round(caller, round_id, code)?;
+        self.readable_department(caller, round_id, code)?;
         Ok(self
             .store
             .submission_history(round_id, code)?
@@ -314,7 +338,7 @@ impl Service {
         code: &str,
         id: i64,
     ) -> ServiceResult<EvidenceUpload> {
-        self.department_in_round(caller, round_id, code)?;
+        self.readable_department(caller, round_id, code)?;
         let (file, sub) = self.store.evidence_file(id)?;
         if sub.round_id != round_id || sub.department_code != code {
             return Err(ServiceError::NotFound(format!(
@@ -420,16 +444,16 @@ impl Service {
 }
 
 /// The sheet as a department reads it: reasons kept, reviewers unnamed.
-fn anonymous(mut sheet: ScoreSheet) -> ScoreSheet {
+pub(super) fn anonymous(mut sheet: ScoreSheet) -> ScoreSheet {
     for item in &mut sheet.items {
         if let Some(j) = &mut item.judgment {
-            j.by = "评审组".into();
+            j.by = PANEL.into();
             for (n, r) in j.reviews.iter_mut().enumerate() {
                 r.by = format!("评审专家{}", n + 1);
             }
         }
         if let Some(o) = &mut item.override_ {
-            o.by = "评审组".into();
+            o.by = PANEL.into();
         }
     }
     sheet

@@ -111,6 +111,8 @@ pub struct Round {
     /// The last day (Asia/Shanghai) to appeal, once released.
     #[schema(value_type = Option<String>)]
     pub appeal_deadline: Option<NaiveDate>,
+    /// Published rankings and exports readable without a token.
+    pub public_results: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

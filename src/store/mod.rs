@@ -4,20 +4,28 @@
 //! front (`BEGIN IMMEDIATE`) so concurrent writers queue on busy_timeout instead of failing.
 
 mod appeals;
+mod archive;
 mod departments;
 mod pool;
+mod publications;
 mod review;
 mod reviewers;
 mod rounds;
 pub mod schema;
 mod submissions;
 mod tokens;
+mod webhooks;
 
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use appeals::{AppealDecision, AppealFileMeta, AppealRow, NewAppeal};
+pub use archive::{
+    AppealDump, AppealFileRow, ImportedRound, PlaceholderToken, PublicationDump, PublishedSheetRow,
+    ReviewItemRow, RoundDump, SubmissionDump, TokenRef,
+};
 pub use departments::{DepartmentRow, NewDepartment};
 pub use pool::{Backend, DbPool};
+pub use publications::{NewPublication, PublicationMeta, PublicationRow};
 pub use review::{
     AuditRow, ItemChange, JudgmentRow, NewAudit, Prior, ResolutionRow, ReviewRows, Versions,
 };
@@ -28,6 +36,10 @@ pub use submissions::{
     SubmissionRow,
 };
 pub use tokens::TokenRow;
+pub use webhooks::{
+    AttemptOutcome, AttemptRow, ClaimedDelivery, DeliveryRow, NewAttempt, NewEvent, WebhookRow,
+    DELIVERY_DELIVERED, DELIVERY_FAILED, DELIVERY_PENDING,
+};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -141,12 +153,16 @@ impl Store {
     }
 
     /// Applies every pending migration.
+    /// On PostgreSQL under an advisory lock: servers started at once on one database take
+    /// turns, and the later ones find the schema made instead of racing to make it.
     pub fn migrate(&self) -> StoreResult<usize> {
         match &self.pool {
             DbPool::Sqlite(p) => {
                 migrations_done(p.get()?.run_pending_migrations(SQLITE_MIGRATIONS))
             }
-            DbPool::Pg(p) => migrations_done(p.get()?.run_pending_migrations(PG_MIGRATIONS)),
+            DbPool::Pg(p) => pool::with_migration_lock(&mut *p.get()?, |c| {
+                migrations_done(c.run_pending_migrations(PG_MIGRATIONS))
+            }),
         }
     }
 

@@ -36,6 +36,30 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     }
 }
 
+/// The PostgreSQL advisory lock migrations run under ("kaoping" and 1).
+const MIGRATION_LOCK: i64 = 0x6b61_6f70_696e_6701;
+
+/// Runs `f` holding the migration lock: a session lock of this connection, waited for while
+/// another server migrates, and released before the connection goes back to the pool (or with
+/// the session, should the process die).
+pub(super) fn with_migration_lock<T>(
+    c: &mut PgConnection,
+    f: impl FnOnce(&mut PgConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    use diesel::sql_types::BigInt;
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<BigInt, _>(MIGRATION_LOCK)
+        .execute(c)?;
+    let done = f(c);
+    let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(MIGRATION_LOCK)
+        .execute(c);
+    let done = done?;
+    unlocked?;
+    Ok(done)
+}
+
 impl DbPool {
     pub fn connect(url: &str) -> StoreResult<DbPool> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {

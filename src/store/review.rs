@@ -78,6 +78,35 @@ pub struct ReviewRows {
     pub versions: Vec<(String, String, i64)>,
 }
 
+impl ReviewRows {
+    /// The rows of a whole round, one set per department.
+    pub fn by_department(self) -> std::collections::HashMap<String, ReviewRows> {
+        let mut out: std::collections::HashMap<String, ReviewRows> = Default::default();
+        for a in self.assignments {
+            out.entry(a.0.department_code.clone())
+                .or_default()
+                .assignments
+                .push(a);
+        }
+        for j in self.judgments {
+            out.entry(j.0.department_code.clone())
+                .or_default()
+                .judgments
+                .push(j);
+        }
+        for r in self.resolutions {
+            out.entry(r.department_code.clone())
+                .or_default()
+                .resolutions
+                .push(r);
+        }
+        for v in self.versions {
+            out.entry(v.0.clone()).or_default().versions.push(v);
+        }
+        out
+    }
+}
+
 /// The versions a write is checked against: the item's and the whole sheet's (the sum of its
 /// items' versions, which grows with every write).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

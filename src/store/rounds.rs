@@ -23,6 +23,8 @@ pub struct RoundRow {
     pub released_at: Option<i64>,
     /// The last day (Asia/Shanghai) to appeal, set at release.
     pub appeal_deadline: Option<String>,
+    /// Published rankings and exports may be read without a token.
+    pub public_results: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -175,4 +177,5 @@ pub struct RoundChange {
     pub appeal_days: Option<i32>,
     pub released_at: Option<i64>,
     pub appeal_deadline: Option<String>,
+    pub public_results: Option<bool>,
 }

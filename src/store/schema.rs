@@ -26,6 +26,7 @@ diesel::table! {
         appeal_days -> Integer,
         released_at -> Nullable<BigInt>,
         appeal_deadline -> Nullable<Text>,
+        public_results -> Bool,
     }
 }
 
@@ -64,6 +65,7 @@ diesel::table! {
         complete -> Bool,
         submitted_by -> BigInt,
         source_name -> Nullable<Text>,
+        scored_with -> Text,
     }
 }
 
@@ -200,12 +202,78 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    publications (round_id, version) {
+        round_id -> BigInt,
+        version -> Integer,
+        published_at -> BigInt,
+        published_by -> Text,
+        reason -> Text,
+        snapshot -> Text,
+        sha256 -> Text,
+        departments -> Integer,
+        ranked -> Integer,
+        diff -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    published_sheets (round_id, version, department_code) {
+        round_id -> BigInt,
+        version -> Integer,
+        department_code -> Text,
+        sheet -> Text,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        round_id -> BigInt,
+        version -> Integer,
+        event -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        locked_until -> Nullable<BigInt>,
+        created_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempt -> Integer,
+        at -> BigInt,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(round_departments -> rounds (round_id));
 diesel::joinable!(submissions -> rounds (round_id));
 diesel::joinable!(evidence -> submissions (submission_id));
 diesel::joinable!(assignments -> rounds (round_id));
 diesel::joinable!(assignments -> reviewers (reviewer_id));
 diesel::joinable!(appeal_files -> appeals (appeal_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     departments,
@@ -224,4 +292,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     appeals,
     appeal_files,
     audit_log,
+    publications,
+    published_sheets,
+    webhooks,
+    webhook_deliveries,
+    webhook_attempts,
 );

@@ -21,6 +21,8 @@ pub struct SubmissionRow {
     pub complete: bool,
     pub submitted_by: i64,
     pub source_name: Option<String>,
+    /// What `score_sheet` was scored with: see `service::scoring_fingerprint`.
+    pub scored_with: String,
 }
 
 /// What a new submission stores, besides its evidence.
@@ -36,6 +38,7 @@ pub struct NewSubmission {
     pub complete: bool,
     pub submitted_by: i64,
     pub source_name: Option<String>,
+    pub scored_with: String,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +127,7 @@ impl Store {
                     submissions::complete.eq(new.complete),
                     submissions::submitted_by.eq(new.submitted_by),
                     submissions::source_name.eq(&new.source_name),
+                    submissions::scored_with.eq(&new.scored_with),
                 ))
                 .returning(submissions::id)
                 .get_result(c)?;
@@ -193,6 +197,16 @@ impl Store {
             .select(SubmissionRow::as_select())
             .first(c)
             .optional()?))
+    }
+
+    /// Every department's current submission in a round, in department order.
+    pub fn current_submissions(&self, round_id: i64) -> StoreResult<Vec<SubmissionRow>> {
+        with_conn!(self, |c| Ok(submissions::table
+            .filter(submissions::round_id.eq(round_id))
+            .filter(submissions::is_current.eq(true))
+            .order(submissions::department_code)
+            .select(SubmissionRow::as_select())
+            .load(c)?))
     }
 
     /// Every submission of the department in the round, oldest first, with its evidence.

@@ -210,3 +210,46 @@ pub fn start_on(
         running.new_admin_token,
     )
 }
+
+/// Registers a reviewer (of `department`, a lead or not) and issues its token: (id, token).
+pub async fn reviewer(
+    app: &TestApp,
+    name: &str,
+    department: Option<&str>,
+    lead: bool,
+) -> (i64, String) {
+    let r = app
+        .post(
+            "/api/v1/reviewers",
+            Some(ADMIN),
+            json!({ "name": name, "department": department, "lead": lead }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = body(r).await["id"].as_i64().expect("id");
+    let r = app
+        .post(
+            "/api/v1/tokens",
+            Some(ADMIN),
+            json!({ "role": "reviewer", "reviewer": id }),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let t = body(r).await;
+    assert_eq!(t["reviewer"], id);
+    (id, t["token"].as_str().expect("token").to_string())
+}
+
+/// Runs a statement directly on the test database (no server in between); true when the
+/// database refused it.
+pub fn sql_refused(url: &str, sql: &str) -> bool {
+    use diesel::{Connection, RunQueryDsl};
+    if url.starts_with("postgres") {
+        let mut c = diesel::PgConnection::establish(url).expect("connect");
+        diesel::sql_query(sql).execute(&mut c).is_err()
+    } else {
+        let mut c = diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://"))
+            .expect("connect");
+        diesel::sql_query(sql).execute(&mut c).is_err()
+    }
+}

@@ -88,18 +88,6 @@ fn ping(store: &Store) {
 
 on_both!(ping => ping_sqlite, ping_postgres);
 
-/// An error's Display followed by each source's.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(" | ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 #[test]
 fn connect_rejects_other_schemes() {
     for url in ["mysql://x", "http://localhost/db", ""] {
@@ -122,7 +110,7 @@ fn connect_reports_libpq_message() {
                 source.contains("127.0.0.1") && source.contains("port 1"),
                 "libpq's message: {source}"
             );
-            assert!(chain(&e).contains(&source));
+            assert!(crate::error_chain(&e).contains(&source));
         }
         Err(e) => panic!("expected Connect: {e:?}"),
         Ok(_) => panic!("connected to port 1"),
@@ -135,7 +123,7 @@ fn connect_reports_postgres_message() {
     let missing = unique_name();
     match Store::connect(&with_database(&server, &missing)) {
         Err(e @ StoreError::Connect(_)) => {
-            let text = chain(&e);
+            let text = crate::error_chain(&e);
             assert!(
                 text.contains(&format!("database \"{missing}\" does not exist")),
                 "PostgreSQL's message: {text}"

@@ -211,7 +211,12 @@ fn diesel_tables() -> Vec<DieselTable> {
         resolutions,
         appeals,
         appeal_files,
-        audit_log
+        audit_log,
+        publications,
+        published_sheets,
+        webhooks,
+        webhook_deliveries,
+        webhook_attempts
     )
 }
 

@@ -218,6 +218,7 @@ fn new_submission(round_id: i64, code: &str, by: i64, n: i64) -> NewSubmission {
         complete: n % 3 == 0,
         submitted_by: by,
         source_name: (n % 2 == 0).then(|| format!("package-{n}.zip")),
+        scored_with: String::new(),
     }
 }
 
