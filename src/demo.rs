@@ -9,8 +9,8 @@ use crate::model::{
     Notice, Package, SelfCheckList, SelfCheckUnit, SelfCheckUnitKind, WorkingGroupDocument,
 };
 use crate::service::{
-    sha256_hex, AssignmentIn, Caller, DepartmentIn, JudgmentIn, PublishIn, ReviewerIn, Role,
-    RoundIn, RoundSettingsIn, Service, ServiceError, ServiceResult, SubmitRequest,
+    in_parallel, sha256_hex, AssignmentIn, Caller, DepartmentIn, JudgmentIn, PublishIn, ReviewerIn,
+    Role, RoundIn, RoundSettingsIn, Service, ServiceError, ServiceResult, SubmitRequest,
 };
 
 const JUNSHAN: &str = include_str!("../tests/fixtures/junshan-2024.json");
@@ -342,7 +342,8 @@ pub(crate) fn judge_waiting(
         .into_iter()
         .enumerate()
         .collect();
-    let counts = in_parallel(&departments, panel.threads, |(i, code)| {
+    let counts = in_parallel(departments, panel.threads, |(i, code)| {
+        let code = code.as_str();
         if service.store.current_submission(round_id, code)?.is_none() {
             return Ok(None);
         }
@@ -353,7 +354,7 @@ pub(crate) fn judge_waiting(
             admin,
             round_id,
             AssignmentIn {
-                department: code.clone(),
+                department: code.to_string(),
                 reviewer: judge.reviewer.unwrap_or_default(),
             },
         )?;
@@ -389,35 +390,4 @@ pub(crate) fn judge_waiting(
         departments: counts.iter().flatten().count(),
         judgments: counts.iter().flatten().sum(),
     })
-}
-
-/// `f` over every item on `threads` scoped threads (contiguous slices, results in order); the
-/// first error wins. Blocking service calls spend much of their time waiting on the database,
-/// so a few threads per core pay off.
-pub(crate) fn in_parallel<T, R, F>(items: &[T], threads: usize, f: F) -> ServiceResult<Vec<R>>
-where
-    T: Sync,
-    R: Send,
-    F: Fn(&T) -> ServiceResult<R> + Sync,
-{
-    let chunk = items.len().div_ceil(threads.max(1)).max(1);
-    let results: Vec<ServiceResult<Vec<R>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<ServiceResult<Vec<R>>>()))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(ServiceError::Conflict("a worker thread panicked".into()))
-                })
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(items.len());
-    for r in results {
-        out.extend(r?);
-    }
-    Ok(out)
 }

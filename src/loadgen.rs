@@ -17,10 +17,11 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::cli::DbArgs;
-use crate::demo::{in_parallel, judge_waiting, JudgePanel, Judged};
+use crate::demo::{judge_waiting, JudgePanel, Judged};
 use crate::rubric::{RubricError, DEFAULT_RUBRIC};
 use crate::scale::{Generator, ScaleConfig, ScaleError};
 use crate::server::redact;
+use crate::service::in_parallel;
 use crate::service::{
     sha256_hex, Caller, DepartmentIn, PublicationView, Role, RoundIn, RubricCatalog, Service,
     ServiceError, SubmitRequest,
@@ -325,7 +326,7 @@ fn seed(args: &SeedScaleArgs) -> Result<SeedReport, LoadgenError> {
         .map(|i| generator.identity(i))
         .collect();
     let missing: Vec<_> = people.iter().filter(|p| !known.contains(&p.code)).collect();
-    in_parallel(&missing, threads, |p| {
+    in_parallel(missing.iter().collect(), threads, |p| {
         at(opened, || {
             service.create_department(
                 &admin,
@@ -365,7 +366,7 @@ fn seed(args: &SeedScaleArgs) -> Result<SeedReport, LoadgenError> {
     phases.round = ms_since(t);
 
     let t = Instant::now();
-    let tokens = in_parallel(&people, threads, |p| {
+    let tokens = in_parallel(people.iter().collect(), threads, |p| {
         at(opened, || {
             service.create_token(Role::Department, Some(&p.code), Some("seed-scale"), None)
         })
@@ -421,7 +422,7 @@ fn seed(args: &SeedScaleArgs) -> Result<SeedReport, LoadgenError> {
             )
         })
         .collect();
-    let submitted = in_parallel(&work, threads, |(i, caller)| {
+    let submitted = in_parallel(work.iter().collect(), threads, |(i, caller)| {
         let d = generator.department(*i);
         if !d.submits {
             return Ok(None);

@@ -702,6 +702,39 @@ on_both!(exports_and_public_read, |app| {
     );
     let r = app.get(&rankings(round, ""), Some("kp_not_a_token")).await;
     assert_error(r, 401, "unauthenticated").await;
+
+    // A page polled again is answered from memory, the same bytes.
+    let first = anonymous(rankings(round, ""))
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    let again = anonymous(rankings(round, ""))
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    assert_eq!(first, again);
+    // Another instance makes the results private (here: straight in the database): this one
+    // trusts what it read for at most a second.
+    let private = format!("UPDATE rounds SET public_results = false WHERE id = {round}");
+    assert!(!sql_refused(&app.db.url(), &private));
+    actix_rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_error(anonymous(rankings(round, "")).await, 401, "unauthenticated").await;
+    // A change made through this instance shows at once, both ways.
+    let round_path = format!("/api/v1/rounds/{round}");
+    let set_public = |public: bool| {
+        app.call(
+            Method::PATCH,
+            &round_path,
+            Some(ADMIN),
+            Some(json!({ "public_results": public, "reason": "公开范围调整" })),
+        )
+    };
+    assert_eq!(set_public(true).await.status(), 200);
+    assert_eq!(anonymous(rankings(round, "")).await.status(), 200);
+    assert_eq!(set_public(false).await.status(), 200);
+    assert_error(anonymous(rankings(round, "")).await, 401, "unauthenticated").await;
     let _ = junshan;
 });
 

@@ -2,8 +2,8 @@
 //! so), and a department's published sheet.
 
 use actix_web::http::header;
-use std::sync::Arc;
 
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::auth::{blocking, Auth, MaybeAuth};
@@ -110,8 +110,14 @@ pub async fn rankings(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (bytes, page, t): (Arc<Vec<u8>>, RankingPage, Target) =
-        blocking(move || s.rankings(c.as_ref(), id, &q.into_inner())).await?;
+    let q = q.into_inner();
+    // A page already in memory is answered here; anything that needs the store goes to the
+    // blocking pool.
+    let (bytes, page, t): (Bytes, RankingPage, Target) =
+        match s.rankings_in_memory(c.as_ref(), id, &q) {
+            Some(r) => r?,
+            None => blocking(move || s.rankings(c.as_ref(), id, &q)).await?,
+        };
     // The body names the latest version, so the tag changes when a newer one is published.
     let etag = ranking_etag(
         id,
@@ -121,8 +127,7 @@ pub async fn rankings(
         &format!("{}.{}.{}", page.latest_version, page.offset, page.limit),
     );
     Ok(cached(&req, etag, &cache_control(t.public, false), |r| {
-        r.content_type("application/json")
-            .body(bytes.as_ref().clone())
+        r.content_type("application/json").body(bytes)
     }))
 }
 

@@ -4,9 +4,9 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::audit::{entry, AuditBuild};
-use super::review::{judging_status, pending, Reviewed};
+use super::review::{judging_status, pending};
 use super::review_views::{
-    AppealDecisionIn, AppealFileView, AppealIn, AppealOutcome, AppealView, JudgmentIn,
+    AppealDecisionIn, AppealFileView, AppealIn, AppealOutcome, AppealView, JudgmentIn, Pending,
 };
 use super::views::RoundState;
 use super::{
@@ -77,25 +77,10 @@ impl Service {
         )
     }
 
-    /// Every submitted sheet of the round, scored; NotFullyScored listing every item still
-    /// without a score.
-    pub(super) fn fully_scored(
-        &self,
-        caller: &Caller,
-        round_id: i64,
-    ) -> ServiceResult<Vec<Reviewed>> {
-        let all = self.reviewed_all(caller, round_id)?;
-        let missing: Vec<_> = all.iter().flat_map(pending).collect();
-        if !missing.is_empty() {
-            return Err(ServiceError::NotFullyScored {
-                message: format!(
-                    "{} items of round {round_id} have no score yet",
-                    missing.len()
-                ),
-                missing: serde_json::to_value(&missing)?,
-            });
-        }
-        Ok(all)
+    /// NotFullyScored listing every item of the round's submitted sheets still without a score.
+    pub(super) fn fully_scored(&self, caller: &Caller, round_id: i64) -> ServiceResult<()> {
+        let missing = self.score_each(caller, round_id, |r| Ok(pending(&r)))?;
+        not_fully_scored(round_id, missing.into_iter().flatten().collect())
     }
 
     /// What releasing sets: now, and the appeal window's last day.
@@ -389,4 +374,18 @@ impl Service {
         }
         self.appeal(caller, round_id, appeal_id)
     }
+}
+
+/// Ok when nothing is missing; else NotFullyScored listing what is.
+pub(super) fn not_fully_scored(round_id: i64, missing: Vec<Pending>) -> ServiceResult<()> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ServiceError::NotFullyScored {
+        message: format!(
+            "{} items of round {round_id} have no score yet",
+            missing.len()
+        ),
+        missing: serde_json::to_value(&missing)?,
+    })
 }

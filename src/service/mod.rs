@@ -5,7 +5,10 @@ mod appeals;
 mod assign;
 mod audit;
 mod auth;
+mod parallel;
 mod publish;
+mod publish_head;
+mod publish_sheets;
 mod publish_views;
 mod review;
 mod review_views;
@@ -24,6 +27,7 @@ use crate::rubric::{Rubric, RubricError};
 use crate::store::{Store, StoreError};
 
 pub use auth::{generate_token, hash_token, Caller, Role};
+pub(crate) use parallel::{cores, in_parallel};
 pub use publish::{ranking_etag, Published, RankingPage, Target, PUBLISHED_EVENT};
 pub use publish_views::*;
 pub use review_views::*;
@@ -167,6 +171,8 @@ pub struct Service {
     pinned: Arc<RwLock<HashMap<i64, Arc<Rubric>>>>,
     /// Published versions, parsed once.
     published: publish::PublishedCache,
+    /// Rounds' publication heads, trusted for a second.
+    heads: Arc<publish_head::HeadCache>,
     /// The clock; tests may fix it.
     clock: fn() -> DateTime<Utc>,
     /// Wakes the webhook worker; dropping the last clone stops it.
@@ -181,6 +187,7 @@ impl Service {
             calendar: WorkCalendar::embedded(),
             pinned: Arc::default(),
             published: Arc::default(),
+            heads: Arc::default(),
             clock: Utc::now,
             webhooks: Arc::default(),
         }

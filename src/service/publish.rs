@@ -4,19 +4,19 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
+
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::audit::{entry, AuditBuild};
+use super::publish_head::Head;
 use super::publish_views::{
     Export, PublicationDetail, PublicationView, PublishIn, PublishedSheetView, RankingQuery,
     RankingView, Ties,
 };
-use super::submissions::anonymous;
 use super::views::RoundState;
 use super::{hex, Caller, Role, Service, ServiceError, ServiceResult};
-use crate::calendar::shanghai_date;
-use crate::model::ScoreSheet;
 use crate::ranking::{
     self, ItemInfo, PublishedDepartment, RankedRow, Snapshot, Summary, VersionDiff,
 };
@@ -45,7 +45,7 @@ pub struct Published {
     pub categories: Vec<String>,
     rankings: Mutex<Rankings>,
     /// Rankings pages as served (JSON), so dashboards polling a version cost a lookup.
-    pages: Mutex<HashMap<PageKey, Arc<Vec<u8>>>>,
+    pages: Mutex<HashMap<PageKey, Bytes>>,
 }
 
 /// A rankings page: tie rule, category, offset, limit, and the latest version it names.
@@ -159,7 +159,15 @@ impl Service {
                 "round {round_id} is open: close it and have it judged before publishing"
             )));
         }
-        let reviewed = self.fully_scored(caller, round_id)?;
+        let started = std::time::Instant::now();
+        let names: HashMap<String, (String, String)> = self
+            .store
+            .departments()?
+            .into_iter()
+            .map(|d| (d.code, (d.name, d.category)))
+            .collect();
+        let mut prepared = self.prepared_sheets(caller, &round, &names)?;
+        let scored = started.elapsed();
         let rubric = self.pinned_rubric(round_id)?;
         let previous = match self.store.latest_version(round_id)? {
             Some(v) => Some(self.published(round_id, v)?),
@@ -181,36 +189,15 @@ impl Service {
             }
         };
         let now = self.now();
-        let sheets: HashMap<String, (ScoreSheet, bool)> = reviewed
-            .into_iter()
-            .map(|r| {
-                // against the deadline now, which may have moved since the package came in
-                let late = shanghai_date(from_micros(r.submission.submitted_at)) > round.deadline;
-                (
-                    r.submission.department_code.clone(),
-                    (anonymous(r.result.sheet), late),
-                )
-            })
-            .collect();
-        let names: HashMap<String, (String, String)> = self
-            .store
-            .departments()?
-            .into_iter()
-            .map(|d| (d.code, (d.name, d.category)))
-            .collect();
         let departments: Vec<PublishedDepartment> = round
             .departments
             .iter()
-            .map(|code| {
-                let (name, category) = names.get(code).cloned().unwrap_or_default();
-                let sheet = sheets.get(code);
-                PublishedDepartment::new(
-                    code,
-                    &name,
-                    &category,
-                    sheet.map(|(s, _)| s),
-                    sheet.is_some_and(|(_, late)| *late),
-                )
+            .map(|code| match prepared.get(code) {
+                Some(p) => p.department.clone(),
+                None => {
+                    let (name, category) = names.get(code).cloned().unwrap_or_default();
+                    PublishedDepartment::new(code, &name, &category, None, false)
+                }
             })
             .collect();
         let version = previous.as_ref().map_or(1, |p| p.meta.version + 1);
@@ -247,22 +234,28 @@ impl Service {
         }
         let diff = previous.as_ref().map(|p| {
             ranking::diff(&p.snapshot, &snapshot, |code, item| {
-                sheets
-                    .get(code)
-                    .and_then(|(s, _)| s.items.iter().find(|i| i.code == item))
-                    .and_then(ranking::reason_of)
+                let reasons = &prepared.get(code)?.reasons;
+                reasons
+                    .iter()
+                    .find(|(i, _)| i == item)
+                    .map(|(_, why)| why.clone())
             })
         });
+        let built = started.elapsed();
         let snapshot_json = serde_json::to_string(&snapshot)?;
-        let mut sheet_rows = Vec::with_capacity(sheets.len());
+        // in the snapshot's order, which the checksum follows
+        let sheet_rows: Vec<(String, String)> = snapshot
+            .departments
+            .iter()
+            .filter_map(|d| {
+                let p = prepared.remove(&d.code)?;
+                Some((d.code.clone(), p.json))
+            })
+            .collect();
         let mut hasher = Sha256::new();
         hasher.update(snapshot_json.as_bytes());
-        for d in &snapshot.departments {
-            if let Some((s, _)) = sheets.get(&d.code) {
-                let text = serde_json::to_string(s)?;
-                hasher.update(text.as_bytes());
-                sheet_rows.push((d.code.clone(), text));
-            }
+        for (_, text) in &sheet_rows {
+            hasher.update(text.as_bytes());
         }
         let sha256 = hex(&hasher.finalize());
         let total = snapshot.departments.len();
@@ -298,6 +291,7 @@ impl Service {
         let audit = entry(caller, at, round_id, AuditAction::Published)
             .after(&json!({ "version": version, "sha256": sha256, "departments": total, "ranked": ranked }))
             .reason(&reason);
+        let encoded = started.elapsed();
         let meta = self.store.publish(NewPublication {
             row: PublicationRow {
                 round_id,
@@ -318,6 +312,17 @@ impl Service {
             payload,
             audit: vec![audit],
         })?;
+        self.forget_head(round_id);
+        tracing::info!(
+            round_id,
+            version,
+            departments = total,
+            scored_ms = scored.as_millis(),
+            built_ms = built.as_millis(),
+            encoded_ms = encoded.as_millis(),
+            stored_ms = started.elapsed().as_millis(),
+            "published"
+        );
         self.notify_webhooks();
         Ok(view(&meta))
     }
@@ -347,6 +352,25 @@ impl Service {
         Ok(p)
     }
 
+    /// The round's head: from memory when read less than a second ago, else from the store.
+    fn head(&self, round_id: i64) -> ServiceResult<Head> {
+        if let Some(h) = self.heads.fresh(round_id) {
+            return Ok(h);
+        }
+        let (public, latest) = self
+            .store
+            .publication_head(round_id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+        let head = Head { public, latest };
+        self.heads.put(round_id, head);
+        Ok(head)
+    }
+
+    /// After a publication or a settings change of the round by this instance.
+    pub(super) fn forget_head(&self, round_id: i64) {
+        self.heads.forget(round_id);
+    }
+
     /// The version a reader asks for (the latest when None), if the reader may see it: any
     /// token once published, no token when the round's results are public.
     pub fn publication_target(
@@ -355,34 +379,47 @@ impl Service {
         round_id: i64,
         version: Option<i32>,
     ) -> ServiceResult<Target> {
-        let (public, latest) = self
-            .store
-            .publication_head(round_id)?
-            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
-        if caller.is_none() && !public {
-            return Err(ServiceError::Unauthenticated);
-        }
-        // A department reads the results of rounds it takes part in, and of public ones: a
-        // token never sees less than no token.
-        if let Some(c) = caller.filter(|c| c.role == Role::Department && !public) {
-            self.round(c, round_id)?;
-        }
-        let latest = latest.ok_or_else(|| {
-            ServiceError::NotFound(format!("round {round_id} has not been published"))
-        })?;
-        let chosen = version.unwrap_or(latest);
-        if chosen < 1 || chosen > latest {
-            return Err(ServiceError::invalid(
-                "version",
-                format!("round {round_id} has versions 1 to {latest}"),
-            ));
+        let head = self.head(round_id)?;
+        let access = access(caller, round_id, version, head)?;
+        if access.membership {
+            if let Some(c) = caller {
+                self.round(c, round_id)?;
+            }
         }
         Ok(Target {
-            published: self.published(round_id, chosen)?,
-            latest,
-            public,
+            published: self.published(round_id, access.version)?,
+            latest: access.latest,
+            public: head.public,
             pinned: version.is_some(),
         })
+    }
+
+    /// [`Service::publication_target`] when it can be decided from memory alone (a fresh head,
+    /// the version parsed, no membership to look up); None when the store is needed.
+    fn cached_target(
+        &self,
+        caller: Option<&Caller>,
+        round_id: i64,
+        version: Option<i32>,
+    ) -> Option<ServiceResult<Target>> {
+        let head = self.heads.fresh(round_id)?;
+        let access = match access(caller, round_id, version, head) {
+            Ok(a) if a.membership => return None,
+            Ok(a) => a,
+            Err(e) => return Some(Err(e)),
+        };
+        let published = self
+            .published
+            .read()
+            .ok()?
+            .get(&(round_id, access.version))
+            .cloned()?;
+        Some(Ok(Target {
+            published,
+            latest: access.latest,
+            public: head.public,
+            pinned: version.is_some(),
+        }))
     }
 
     /// Every published version of the round, oldest first.
@@ -414,43 +451,21 @@ impl Service {
         })
     }
 
-    /// A page of a version's ranking, with its rule, cut-offs and summary.
+    /// A page of a version's ranking, with its rule, cut-offs and summary, as served JSON.
     pub fn rankings(
         &self,
         caller: Option<&Caller>,
         round_id: i64,
         q: &RankingQuery,
-    ) -> ServiceResult<(Arc<Vec<u8>>, RankingPage, Target)> {
-        let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ServiceError::invalid(
-                "limit",
-                format!("between 1 and {MAX_LIMIT}"),
-            ));
-        }
-        let offset = q.offset.unwrap_or(0);
+    ) -> ServiceResult<(Bytes, RankingPage, Target)> {
+        let (offset, limit) = page_bounds(q)?;
         let t = self.publication_target(caller, round_id, q.version)?;
-        let rule = rule_of(q.ties);
-        let key: PageKey = (rule, q.category.clone(), offset, limit, t.latest);
-        let page = RankingPage {
-            version: t.published.meta.version,
-            latest_version: t.latest,
-            tie_rule: rule,
-            category: q.category.clone(),
-            offset,
-            limit,
-        };
-        let cached = t
-            .published
-            .pages
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).cloned());
-        if let Some(bytes) = cached {
+        let (key, page) = page_of(q, &t, offset, limit);
+        if let Some(bytes) = cached_page(&t, &key) {
             return Ok((bytes, page, t));
         }
-        let view = self.ranking_view(round_id, &t, rule, q.category.as_deref(), offset, limit);
-        let bytes = Arc::new(serde_json::to_vec(&view)?);
+        let view = self.ranking_view(round_id, &t, key.0, q.category.as_deref(), offset, limit);
+        let bytes = Bytes::from(serde_json::to_vec(&view)?);
         if let Ok(mut m) = t.published.pages.lock() {
             if m.len() >= CACHED_PAGES {
                 m.clear();
@@ -458,6 +473,28 @@ impl Service {
             m.insert(key, bytes.clone());
         }
         Ok((bytes, page, t))
+    }
+
+    /// [`Service::rankings`] when the page is already in memory and the reader's access can be
+    /// decided there: no store, no blocking, so a handler may answer on its own thread. None
+    /// when the full path is needed.
+    pub fn rankings_in_memory(
+        &self,
+        caller: Option<&Caller>,
+        round_id: i64,
+        q: &RankingQuery,
+    ) -> Option<ServiceResult<(Bytes, RankingPage, Target)>> {
+        let (offset, limit) = match page_bounds(q) {
+            Ok(b) => b,
+            Err(e) => return Some(Err(e)),
+        };
+        let t = match self.cached_target(caller, round_id, q.version)? {
+            Ok(t) => t,
+            Err(e) => return Some(Err(e)),
+        };
+        let (key, page) = page_of(q, &t, offset, limit);
+        let bytes = cached_page(&t, &key)?;
+        Some(Ok((bytes, page, t)))
     }
 
     fn ranking_view(
@@ -588,6 +625,73 @@ impl Service {
             sheet,
         })
     }
+}
+
+/// What a reader may read of a round, decided from its head.
+struct Access {
+    /// The version to read.
+    version: i32,
+    latest: i32,
+    /// A department's token on a round that is not public: it must take part in the round.
+    membership: bool,
+}
+
+fn access(
+    caller: Option<&Caller>,
+    round_id: i64,
+    version: Option<i32>,
+    head: Head,
+) -> ServiceResult<Access> {
+    if caller.is_none() && !head.public {
+        return Err(ServiceError::Unauthenticated);
+    }
+    // A department reads the results of rounds it takes part in, and of public ones: a token
+    // never sees less than no token.
+    let membership = caller.is_some_and(|c| c.role == Role::Department) && !head.public;
+    let latest = head.latest.ok_or_else(|| {
+        ServiceError::NotFound(format!("round {round_id} has not been published"))
+    })?;
+    let chosen = version.unwrap_or(latest);
+    if chosen < 1 || chosen > latest {
+        return Err(ServiceError::invalid(
+            "version",
+            format!("round {round_id} has versions 1 to {latest}"),
+        ));
+    }
+    Ok(Access {
+        version: chosen,
+        latest,
+        membership,
+    })
+}
+
+fn page_bounds(q: &RankingQuery) -> ServiceResult<(usize, usize)> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ServiceError::invalid(
+            "limit",
+            format!("between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    Ok((q.offset.unwrap_or(0), limit))
+}
+
+fn page_of(q: &RankingQuery, t: &Target, offset: usize, limit: usize) -> (PageKey, RankingPage) {
+    let rule = rule_of(q.ties);
+    let key: PageKey = (rule, q.category.clone(), offset, limit, t.latest);
+    let page = RankingPage {
+        version: t.published.meta.version,
+        latest_version: t.latest,
+        tie_rule: rule,
+        category: q.category.clone(),
+        offset,
+        limit,
+    };
+    (key, page)
+}
+
+fn cached_page(t: &Target, key: &PageKey) -> Option<Bytes> {
+    t.published.pages.lock().ok()?.get(key).cloned()
 }
 
 fn rule_of(ties: Option<Ties>) -> TieRule {

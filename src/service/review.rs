@@ -25,8 +25,10 @@ use crate::store::{
 
 /// A department's submission with everything said of it, scored.
 pub(super) struct Reviewed {
-    pub round: Round,
+    /// Shared by every sheet of a round scored at once.
+    pub round: Arc<Round>,
     pub rubric: Arc<Rubric>,
+    /// Read for scoring: its `package` is empty unless the stored sheet was stale.
     pub submission: SubmissionRow,
     pub rows: ReviewRows,
     pub result: ReviewedSheet,
@@ -143,6 +145,10 @@ pub(super) fn scoring_fingerprint(deadline: chrono::NaiveDate) -> String {
     format!("kaoping {} deadline {deadline}", env!("CARGO_PKG_VERSION"))
 }
 
+/// Departments scored together when a whole round is: bounds the memory a province round
+/// takes, and the parameters of one query.
+const SCORING_PAGE: usize = 1000;
+
 /// The status a judgment of the item is checked against: awaiting one when reviewers judge the
 /// item, else its automatic status (which refuses a judgment).
 pub(super) fn judging_status(r: &Reviewed, item: &str) -> ItemStatus {
@@ -186,23 +192,25 @@ impl Service {
         code: &str,
     ) -> ServiceResult<Reviewed> {
         let round = self.department_in_round(caller, round_id, code)?;
+        let one = [code.to_string()];
         let submission = self
             .store
-            .current_submission(round_id, code)?
+            .current_submissions_for_scoring(round_id, &one, &scoring_fingerprint(round.deadline))?
+            .pop()
             .ok_or_else(|| {
                 ServiceError::NotFound(format!(
                     "department {code} has not submitted in round {round_id}"
                 ))
             })?;
         let rubric = self.pinned_rubric(round_id)?;
-        let rows = self.store.review_rows(round_id, Some(code))?;
-        self.score_reviewed(round, rubric, submission, rows)
+        let rows = self.store.review_rows(round_id, Some(&one))?;
+        self.score_reviewed(Arc::new(round), rubric, submission, rows)
     }
 
     /// Scores a submission with its review rows.
     fn score_reviewed(
         &self,
-        round: Round,
+        round: Arc<Round>,
         rubric: Arc<Rubric>,
         submission: SubmissionRow,
         rows: ReviewRows,
@@ -236,61 +244,68 @@ impl Service {
         })
     }
 
-    /// Every submitted department of the round scored with what reviewers said, in department
-    /// order; read in two queries and scored on every core, so publishing a province-sized round
-    /// stays fast.
-    pub(super) fn reviewed_all(
+    /// `f` over every submitted department of the round scored with what reviewers said, in
+    /// department order. Read a page of departments at a time (two queries a page) and scored
+    /// on every core, each sheet handed to `f` as soon as it is scored, so only what `f` keeps
+    /// stays in memory: a province round has tens of thousands of sheets.
+    pub(super) fn score_each<R, F>(
         &self,
         caller: &Caller,
         round_id: i64,
-    ) -> ServiceResult<Vec<Reviewed>> {
-        let round = self.round(caller, round_id)?;
+        f: F,
+    ) -> ServiceResult<Vec<R>>
+    where
+        R: Send,
+        F: Fn(Reviewed) -> ServiceResult<R> + Sync,
+    {
+        let round = Arc::new(self.round(caller, round_id)?);
         let rubric = self.pinned_rubric(round_id)?;
-        let mut rows = self.store.review_rows(round_id, None)?.by_department();
-        let work: Vec<(SubmissionRow, ReviewRows)> = self
+        let fingerprint = scoring_fingerprint(round.deadline);
+        let codes = self.store.submitted_departments(round_id)?;
+        // the next page is read while this one is scored
+        std::thread::scope(|scope| {
+            let (pages, next) = std::sync::mpsc::sync_channel(1);
+            let (codes, fingerprint) = (&codes, &fingerprint);
+            scope.spawn(move || {
+                for page in codes.chunks(SCORING_PAGE) {
+                    let read = self.scoring_page(round_id, page, fingerprint);
+                    let failed = read.is_err();
+                    // a closed channel: the scorer stopped at an error
+                    if pages.send(read).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            let mut out = Vec::with_capacity(codes.len());
+            for work in next {
+                out.extend(super::in_parallel(work?, super::cores(), |(s, r)| {
+                    f(self.score_reviewed(round.clone(), rubric.clone(), s, r)?)
+                })?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The current submissions of a page of departments, each with its review rows.
+    fn scoring_page(
+        &self,
+        round_id: i64,
+        page: &[String],
+        fingerprint: &str,
+    ) -> ServiceResult<Vec<(SubmissionRow, ReviewRows)>> {
+        let mut rows = self
             .store
-            .current_submissions(round_id)?
+            .review_rows(round_id, Some(page))?
+            .by_department();
+        Ok(self
+            .store
+            .current_submissions_for_scoring(round_id, page, fingerprint)?
             .into_iter()
             .map(|s| {
                 let r = rows.remove(&s.department_code).unwrap_or_default();
                 (s, r)
             })
-            .collect();
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let chunk = work.len().div_ceil(threads).max(1);
-        let mut work = work.into_iter();
-        let batches: Vec<Vec<_>> = std::iter::from_fn(|| {
-            let b: Vec<_> = work.by_ref().take(chunk).collect();
-            (!b.is_empty()).then_some(b)
-        })
-        .collect();
-        let results: Vec<ServiceResult<Vec<Reviewed>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = batches
-                .into_iter()
-                .map(|batch| {
-                    let (round, rubric) = (round.clone(), rubric.clone());
-                    scope.spawn(move || {
-                        batch
-                            .into_iter()
-                            .map(|(s, r)| self.score_reviewed(round.clone(), rubric.clone(), s, r))
-                            .collect()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(ServiceError::Conflict("scoring a submission failed".into()))
-                    })
-                })
-                .collect()
-        });
-        let mut all = Vec::new();
-        for r in results {
-            all.extend(r?);
-        }
-        Ok(all)
+            .collect())
     }
 
     /// Who may look at the review of a department: admins, lead reviewers without a conflict,
@@ -750,23 +765,34 @@ impl Service {
             complete: Vec::new(),
         };
         let wanted = usize::try_from(round.reviewers_per_submission).unwrap_or(2);
-        for code in &round.departments {
-            if self.store.current_submission(round_id, code)?.is_none() {
-                status.not_submitted.push(code.clone());
-                continue;
-            }
-            let r = self.reviewed(caller, round_id, code)?;
-            if r.rows.assignments.len() < wanted {
+        let all = self.score_each(caller, round_id, |r| {
+            Ok((
+                r.submission.department_code.clone(),
+                r.rows.assignments.len(),
+                r.result.sheet.complete,
+                pending(&r),
+            ))
+        })?;
+        let submitted: std::collections::HashSet<&str> =
+            all.iter().map(|(code, ..)| code.as_str()).collect();
+        status.not_submitted = round
+            .departments
+            .iter()
+            .filter(|code| !submitted.contains(code.as_str()))
+            .cloned()
+            .collect();
+        for (code, assigned, complete, missing) in all {
+            if assigned < wanted {
                 status.understaffed.push(Unfilled {
                     department: code.clone(),
-                    assigned: r.rows.assignments.len(),
+                    assigned,
                     wanted,
                 });
             }
-            if r.result.sheet.complete {
-                status.complete.push(code.clone());
+            if complete {
+                status.complete.push(code);
             }
-            for p in pending(&r) {
+            for p in missing {
                 match p.status {
                     ItemStatus::AwaitingReconciliation => status.awaiting_reconciliation.push(p),
                     _ => status.not_judged.push(p),

@@ -320,6 +320,7 @@ impl Service {
                     .after(&settings(r))
                     .reason(input.reason.trim())]
             })?;
+        self.forget_head(id);
         round(&row, current.departments)
     }
 }

@@ -54,6 +54,28 @@ pub struct SubmitResponse {
     pub document: Option<DocumentRead>,
 }
 
+/// A [`SubmitResponse`] as JSON, with the score sheet as stored rather than encoded again: it
+/// is written inside the database's write transaction, where every microsecond is everyone's.
+fn submit_response(
+    row: &SubmissionRow,
+    evidence: &[EvidenceMeta],
+    document: Option<&DocumentRead>,
+) -> serde_json::Result<String> {
+    /// The fields of [`SubmitResponse`], in its order.
+    #[derive(Serialize)]
+    struct Written<'a> {
+        submission: SubmissionView,
+        score_sheet: &'a serde_json::value::RawValue,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        document: Option<&'a DocumentRead>,
+    }
+    serde_json::to_string(&Written {
+        submission: view(row, evidence),
+        score_sheet: serde_json::from_str(&row.score_sheet)?,
+        document,
+    })
+}
+
 /// How an uploaded report file was read.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DocumentRead {
@@ -112,25 +134,45 @@ fn view(row: &SubmissionRow, evidence: &[EvidenceMeta]) -> SubmissionView {
 
 impl Service {
     /// Checks that the round exists, the department takes part and the caller may see it.
+    /// The round comes without its list of departments, which its callers do not need and which
+    /// a province-wide round makes long: this runs for every sheet read and judgment.
     pub(super) fn department_in_round(
         &self,
         caller: &Caller,
         round_id: i64,
         code: &str,
     ) -> ServiceResult<super::Round> {
-        let r = self.round(caller, round_id)?;
+        let no_round = || ServiceError::NotFound(format!("round {round_id} does not exist"));
+        let (row, takes_part) = self
+            .store
+            .round_for_department(round_id, code)?
+            .ok_or_else(no_round)?;
+        // a department sees only the rounds it takes part in
+        if caller.role == Role::Department {
+            let own_takes_part = match caller.department.as_deref() {
+                Some(own) if own == code => takes_part,
+                Some(own) => self
+                    .store
+                    .round_for_department(round_id, own)?
+                    .is_some_and(|(_, t)| t),
+                None => false,
+            };
+            if !own_takes_part {
+                return Err(no_round());
+            }
+        }
         if !caller.may_see_department(code) {
             return Err(ServiceError::Forbidden(format!(
                 "a {} token may not see department {code}'s results before publication",
                 caller.role.as_str()
             )));
         }
-        if !r.departments.iter().any(|d| d == code) {
+        if !takes_part {
             return Err(ServiceError::NotFound(format!(
                 "department {code} does not take part in round {round_id}"
             )));
         }
-        Ok(r)
+        round(&row, Vec::new())
     }
 
     /// As [`Service::department_in_round`], and a reviewer who belongs to the department or
@@ -158,8 +200,8 @@ impl Service {
         round_id: i64,
         req: SubmitRequest,
     ) -> ServiceResult<StoredResponse> {
-        let (code, row, codes) = self.submitting(caller, round_id)?;
-        if !codes.contains(&code) {
+        let (code, row, takes_part) = self.submitting(caller, round_id)?;
+        if !takes_part {
             return Err(ServiceError::Forbidden(format!(
                 "department {code} does not take part in round {round_id}"
             )));
@@ -169,7 +211,8 @@ impl Service {
                 return Ok(stored);
             }
         }
-        let round = round(&row, codes)?;
+        // the state and deadline are what matter here, not the list of departments
+        let round = round(&row, Vec::new())?;
         if round.state != RoundState::Open {
             return Err(ServiceError::Conflict(format!(
                 "round {round_id} is {}: submissions are closed",
@@ -231,14 +274,7 @@ impl Service {
             new,
             files,
             idempotency,
-            |row, evidence| {
-                let body = serde_json::to_string(&SubmitResponse {
-                    submission: view(row, evidence),
-                    score_sheet: sheet.clone(),
-                    document: req.document.clone(),
-                })?;
-                Ok((201, body))
-            },
+            |row, evidence| Ok((201, submit_response(row, evidence, req.document.as_ref())?)),
             |row| {
                 vec![
                     entry(caller, row.submitted_at, round_id, AuditAction::Submission)
@@ -354,22 +390,22 @@ impl Service {
 }
 
 impl Service {
-    /// A department caller's department code, and the round it submits to with its departments.
+    /// A department caller's department code, the round it submits to, and whether it takes part.
     fn submitting(
         &self,
         caller: &Caller,
         round_id: i64,
-    ) -> ServiceResult<(String, RoundRow, Vec<String>)> {
+    ) -> ServiceResult<(String, RoundRow, bool)> {
         caller.require(&[Role::Department])?;
         let code = caller
             .department
             .clone()
             .ok_or_else(|| ServiceError::Forbidden("the token is bound to no department".into()))?;
-        let (row, codes) = self
+        let (row, takes_part) = self
             .store
-            .round(round_id)?
+            .round_for_department(round_id, &code)?
             .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
-        Ok((code, row, codes))
+        Ok((code, row, takes_part))
     }
 
     /// Reads an uploaded report file (.txt, .docx, .xlsx, or the report model as .json) with the
@@ -457,4 +493,66 @@ pub(super) fn anonymous(mut sheet: ScoreSheet) -> ScoreSheet {
         }
     }
     sheet
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::WorkCalendar;
+    use crate::rubric::{Rubric, DEFAULT_RUBRIC};
+
+    #[test]
+    fn the_written_response_is_a_submit_response() {
+        let package: Package =
+            serde_json::from_str(include_str!("../../tests/fixtures/junshan-2024.json"))
+                .expect("fixture");
+        let rubric = Rubric::builtin(DEFAULT_RUBRIC).expect("rubric");
+        let sheet = scoring::score(
+            &rubric,
+            WorkCalendar::embedded(),
+            ScoringInput::package(&package),
+        )
+        .expect("scored");
+        let row = SubmissionRow {
+            id: 7,
+            round_id: 3,
+            department_code: "430602".into(),
+            seq: 2,
+            is_current: true,
+            submitted_at: 1_700_000_000_000_000,
+            late: true,
+            package: String::new(),
+            score_sheet: serde_json::to_string(&sheet).expect("sheet"),
+            total_scaled: scaled(sheet.total),
+            complete: sheet.complete,
+            submitted_by: 1,
+            source_name: Some("君山区.docx".into()),
+            scored_with: String::new(),
+        };
+        let evidence = [EvidenceMeta {
+            id: 9,
+            submission_id: 7,
+            name: "会议纪要.pdf".into(),
+            content_type: "application/pdf".into(),
+            sha256: "ab".repeat(32),
+            size: 3,
+        }];
+        let document = DocumentRead {
+            format: "text".into(),
+            encoding: Some("GB18030".into()),
+            missing: vec!["自评表".into()],
+        };
+        for doc in [None, Some(&document)] {
+            let expected = serde_json::to_string(&SubmitResponse {
+                submission: view(&row, &evidence),
+                score_sheet: sheet.clone(),
+                document: doc.cloned(),
+            })
+            .expect("encoded");
+            assert_eq!(
+                submit_response(&row, &evidence, doc).expect("written"),
+                expected
+            );
+        }
+    }
 }

@@ -5,6 +5,7 @@
 
 mod appeals;
 mod archive;
+mod checkpoint;
 mod departments;
 mod pool;
 mod publications;
@@ -17,6 +18,7 @@ mod tokens;
 mod webhooks;
 
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::{Arc, Mutex};
 
 pub use appeals::{AppealDecision, AppealFileMeta, AppealRow, NewAppeal};
 pub use archive::{
@@ -89,6 +91,12 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: DbPool,
+    /// SQLite allows one writer at a time: this process's writers queue here, woken the moment
+    /// the previous one commits, rather than in SQLite's busy handler, which sleeps in steps of
+    /// up to 100 ms. Other processes still meet `busy_timeout`.
+    pub(crate) sqlite_writer: Arc<Mutex<()>>,
+    /// SQLite's WAL checkpoints, off the request path.
+    _checkpointer: Option<Arc<checkpoint::Checkpointer>>,
 }
 
 /// Runs `$body` with `$c` bound to a pooled connection of whichever backend the store has.
@@ -115,6 +123,10 @@ macro_rules! write_tx {
         use diesel::Connection as _;
         match &$store.pool {
             $crate::store::DbPool::Sqlite(p) => {
+                let _writer = $store
+                    .sqlite_writer
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let mut conn = p.get()?;
                 conn.immediate_transaction(|$c| $body)
             }
@@ -143,8 +155,18 @@ pub(crate) use {lock_department, with_conn, write_tx};
 impl Store {
     /// Connects to `url` (`postgres://…`, `sqlite://PATH`, or a bare file path for SQLite).
     pub fn connect(url: &str) -> StoreResult<Store> {
+        let pool = DbPool::connect(url)?;
+        let sqlite_writer = Arc::default();
+        let checkpointer = match &pool {
+            DbPool::Sqlite(p) => {
+                checkpoint::Checkpointer::spawn(p.clone(), Arc::clone(&sqlite_writer)).map(Arc::new)
+            }
+            DbPool::Pg(_) => None,
+        };
         Ok(Store {
-            pool: DbPool::connect(url)?,
+            pool,
+            sqlite_writer,
+            _checkpointer: checkpointer,
         })
     }
 

@@ -21,7 +21,8 @@ pub enum Backend {
     Postgres,
 }
 
-/// WAL for concurrent readers, enforced foreign keys, and a wait instead of SQLITE_BUSY.
+/// WAL for concurrent readers, enforced foreign keys, a wait instead of SQLITE_BUSY, and no
+/// checkpoints in a request: `checkpoint.rs` runs them on their own thread.
 #[derive(Debug)]
 struct SqlitePragmas;
 
@@ -30,7 +31,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
         // busy_timeout first, so the statements after it wait rather than fail; journal_mode is
         // a property of the file, set once when the pool is built
         conn.batch_execute(
-            "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+            "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+             PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }

@@ -132,8 +132,12 @@ pub struct Prior {
 }
 
 impl Store {
-    /// All review rows of a round, or of one department in it.
-    pub fn review_rows(&self, round_id: i64, department: Option<&str>) -> StoreResult<ReviewRows> {
+    /// All review rows of a round, or of the departments named (a page of them, or one).
+    pub fn review_rows(
+        &self,
+        round_id: i64,
+        departments: Option<&[String]>,
+    ) -> StoreResult<ReviewRows> {
         with_conn!(self, |c| {
             let mut a = assignments::table
                 .inner_join(reviewers::table)
@@ -149,11 +153,23 @@ impl Store {
             let mut v = review_items::table
                 .filter(review_items::round_id.eq(round_id))
                 .into_boxed();
-            if let Some(d) = department {
-                a = a.filter(assignments::department_code.eq(d));
-                j = j.filter(judgments::department_code.eq(d));
-                r = r.filter(resolutions::department_code.eq(d));
-                v = v.filter(review_items::department_code.eq(d));
+            // One department by equality: PostgreSQL's cached generic plan for `= ANY($n)` may
+            // be a sequential scan, chosen while the table was small, and every judgment reads
+            // its department's rows.
+            match departments {
+                None => {}
+                Some([one]) => {
+                    a = a.filter(assignments::department_code.eq(one));
+                    j = j.filter(judgments::department_code.eq(one));
+                    r = r.filter(resolutions::department_code.eq(one));
+                    v = v.filter(review_items::department_code.eq(one));
+                }
+                Some(d) => {
+                    a = a.filter(assignments::department_code.eq_any(d));
+                    j = j.filter(judgments::department_code.eq_any(d));
+                    r = r.filter(resolutions::department_code.eq_any(d));
+                    v = v.filter(review_items::department_code.eq_any(d));
+                }
             }
             Ok(ReviewRows {
                 assignments: a

@@ -114,6 +114,32 @@ impl Store {
         })
     }
 
+    /// The round, and whether `department` takes part in it: what a submission needs, without
+    /// reading the whole list of a large round's departments.
+    pub fn round_for_department(
+        &self,
+        id: i64,
+        department: &str,
+    ) -> StoreResult<Option<(RoundRow, bool)>> {
+        with_conn!(self, |c| {
+            let Some(row) = rounds::table
+                .find(id)
+                .select(RoundRow::as_select())
+                .first(c)
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let takes_part = diesel::select(diesel::dsl::exists(
+                round_departments::table
+                    .filter(round_departments::round_id.eq(id))
+                    .filter(round_departments::department_code.eq(department)),
+            ))
+            .get_result(c)?;
+            Ok(Some((row, takes_part)))
+        })
+    }
+
     /// Moves a round from one state to the next; Conflict when it is not in `from`.
     pub fn set_round_state(
         &self,

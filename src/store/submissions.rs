@@ -25,6 +25,47 @@ pub struct SubmissionRow {
     pub scored_with: String,
 }
 
+/// A submission without its package: scoring reads the package only when the stored sheet is
+/// stale, and a package is the bulk of the row (tens of kilobytes).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = submissions)]
+struct SubmissionHead {
+    id: i64,
+    round_id: i64,
+    department_code: String,
+    seq: i32,
+    is_current: bool,
+    submitted_at: i64,
+    late: bool,
+    score_sheet: String,
+    total_scaled: i64,
+    complete: bool,
+    submitted_by: i64,
+    source_name: Option<String>,
+    scored_with: String,
+}
+
+impl SubmissionHead {
+    fn with_package(self, package: String) -> SubmissionRow {
+        SubmissionRow {
+            id: self.id,
+            round_id: self.round_id,
+            department_code: self.department_code,
+            seq: self.seq,
+            is_current: self.is_current,
+            submitted_at: self.submitted_at,
+            late: self.late,
+            package,
+            score_sheet: self.score_sheet,
+            total_scaled: self.total_scaled,
+            complete: self.complete,
+            submitted_by: self.submitted_by,
+            source_name: self.source_name,
+            scored_with: self.scored_with,
+        }
+    }
+}
+
 /// What a new submission stores, besides its evidence.
 #[derive(Debug, Clone)]
 pub struct NewSubmission {
@@ -39,6 +80,28 @@ pub struct NewSubmission {
     pub submitted_by: i64,
     pub source_name: Option<String>,
     pub scored_with: String,
+}
+
+impl NewSubmission {
+    /// The row as stored under `id` and `seq`: the current submission.
+    fn stored(self, id: i64, seq: i32) -> SubmissionRow {
+        SubmissionRow {
+            id,
+            round_id: self.round_id,
+            department_code: self.department_code,
+            seq,
+            is_current: true,
+            submitted_at: self.submitted_at,
+            late: self.late,
+            package: self.package,
+            score_sheet: self.score_sheet,
+            total_scaled: self.total_scaled,
+            complete: self.complete,
+            submitted_by: self.submitted_by,
+            source_name: self.source_name,
+            scored_with: self.scored_with,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -113,11 +176,12 @@ impl Store {
             diesel::update(same.filter(submissions::is_current.eq(true)))
                 .set(submissions::is_current.eq(false))
                 .execute(c)?;
+            let seq = last.unwrap_or(0) + 1;
             let id: i64 = diesel::insert_into(submissions::table)
                 .values((
                     submissions::round_id.eq(new.round_id),
                     submissions::department_code.eq(&new.department_code),
-                    submissions::seq.eq(last.unwrap_or(0) + 1),
+                    submissions::seq.eq(seq),
                     submissions::is_current.eq(true),
                     submissions::submitted_at.eq(new.submitted_at),
                     submissions::late.eq(new.late),
@@ -143,15 +207,17 @@ impl Store {
                     ))
                     .execute(c)?;
             }
-            let row = submissions::table
-                .find(id)
-                .select(SubmissionRow::as_select())
-                .first(c)?;
-            let metas = evidence::table
-                .filter(evidence::submission_id.eq(id))
-                .order(evidence::id)
-                .select(EvidenceMeta::as_select())
-                .load(c)?;
+            // what was just written, without reading the package back
+            let row = new.stored(id, seq);
+            let metas = if files.is_empty() {
+                Vec::new()
+            } else {
+                evidence::table
+                    .filter(evidence::submission_id.eq(id))
+                    .order(evidence::id)
+                    .select(EvidenceMeta::as_select())
+                    .load(c)?
+            };
             let response = respond(&row, &metas)?;
             diesel::insert_into(super::schema::audit_log::table)
                 .values(&audit(&row))
@@ -199,14 +265,62 @@ impl Store {
             .optional()?))
     }
 
-    /// Every department's current submission in a round, in department order.
-    pub fn current_submissions(&self, round_id: i64) -> StoreResult<Vec<SubmissionRow>> {
+    /// The codes of the departments that have submitted in the round, in order.
+    pub fn submitted_departments(&self, round_id: i64) -> StoreResult<Vec<String>> {
         with_conn!(self, |c| Ok(submissions::table
             .filter(submissions::round_id.eq(round_id))
             .filter(submissions::is_current.eq(true))
             .order(submissions::department_code)
-            .select(SubmissionRow::as_select())
+            .select(submissions::department_code)
             .load(c)?))
+    }
+
+    /// The current submissions of the departments named, in department order, for scoring:
+    /// `package` is read only for rows whose stored sheet was not scored with `fingerprint`,
+    /// and is empty for the others. Publishing a round of ten thousand departments so reads
+    /// their sheets, not half a gigabyte of packages.
+    pub fn current_submissions_for_scoring(
+        &self,
+        round_id: i64,
+        departments: &[String],
+        fingerprint: &str,
+    ) -> StoreResult<Vec<SubmissionRow>> {
+        with_conn!(self, |c| {
+            let mut q = submissions::table
+                .filter(submissions::round_id.eq(round_id))
+                .filter(submissions::is_current.eq(true))
+                .into_boxed();
+            // one department by equality (see `review_rows`)
+            q = match departments {
+                [one] => q.filter(submissions::department_code.eq(one)),
+                all => q.filter(submissions::department_code.eq_any(all)),
+            };
+            let heads: Vec<SubmissionHead> = q
+                .order(submissions::department_code)
+                .select(SubmissionHead::as_select())
+                .load(c)?;
+            let stale: Vec<i64> = heads
+                .iter()
+                .filter(|h| h.scored_with != fingerprint)
+                .map(|h| h.id)
+                .collect();
+            let mut packages = std::collections::HashMap::with_capacity(stale.len());
+            // bounded IN lists: SQLite caps a statement's parameters
+            for ids in stale.chunks(500) {
+                let rows: Vec<(i64, String)> = submissions::table
+                    .filter(submissions::id.eq_any(ids))
+                    .select((submissions::id, submissions::package))
+                    .load(c)?;
+                packages.extend(rows);
+            }
+            Ok(heads
+                .into_iter()
+                .map(|h| {
+                    let package = packages.remove(&h.id).unwrap_or_default();
+                    h.with_package(package)
+                })
+                .collect())
+        })
     }
 
     /// Every submission of the department in the round, oldest first, with its evidence.

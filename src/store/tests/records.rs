@@ -192,6 +192,18 @@ fn rounds(store: &Store) {
     );
     assert_eq!(store.rounds().unwrap(), vec![row.clone()]);
     assert_eq!(store.round(row.id + 1000).unwrap(), None);
+    assert_eq!(
+        store.round_for_department(row.id, "D02").unwrap(),
+        Some((row.clone(), true))
+    );
+    assert_eq!(
+        store.round_for_department(row.id, "D03").unwrap(),
+        Some((row.clone(), false))
+    );
+    assert_eq!(
+        store.round_for_department(row.id + 1000, "D01").unwrap(),
+        None
+    );
 
     let later = now() + 1_000_000;
     let closed = store
@@ -422,6 +434,31 @@ fn submissions(store: &Store) {
     );
     assert_eq!(store.submission_history(round, "D02").unwrap(), vec![]);
     assert_eq!(store.current_submission(round, "D02").unwrap(), None);
+
+    // for scoring: the package only where the stored sheet is stale
+    assert_eq!(store.submitted_departments(round).unwrap(), codes(&["D01"]));
+    let latest = &history[2].0;
+    assert_eq!(
+        store
+            .current_submissions_for_scoring(round, &codes(&["D01"]), &latest.scored_with)
+            .unwrap(),
+        vec![SubmissionRow {
+            package: String::new(),
+            ..latest.clone()
+        }]
+    );
+    assert_eq!(
+        store
+            .current_submissions_for_scoring(round, &codes(&["D01", "D02"]), "another build")
+            .unwrap(),
+        vec![latest.clone()]
+    );
+    assert_eq!(
+        store
+            .current_submissions_for_scoring(round, &codes(&["D02"]), "another build")
+            .unwrap(),
+        vec![]
+    );
 
     // another department's submissions are numbered on their own and leave D01's alone
     let (other, _, _) = store
