@@ -53,6 +53,12 @@ fn migrations_roundtrip(store: &Store) {
         0,
         "a second migrate has nothing to do"
     );
+    if store.backend() == Backend::Postgres {
+        assert!(
+            published_sheets_cheap_to_write(store),
+            "published sheets are lz4-compressed or stored uncompressed on PostgreSQL"
+        );
+    }
     let mut declared: Vec<String> = diesel_tables().into_iter().map(|t| t.name).collect();
     declared.sort();
     assert_eq!(
@@ -406,3 +412,25 @@ fn schema_matches_migrations(store: &Store) {
 }
 
 on_both!(schema_matches_migrations => schema_matches_migrations_sqlite, schema_matches_migrations_postgres);
+
+/// lz4 compression (`l`) or no compression (`e`xternal storage) for published sheets.
+fn published_sheets_cheap_to_write(store: &Store) -> bool {
+    #[derive(QueryableByName)]
+    struct Attribute {
+        #[diesel(sql_type = Text)]
+        compression: String,
+        #[diesel(sql_type = Text)]
+        storage: String,
+    }
+    let DbPool::Pg(pool) = &store.pool else {
+        return false;
+    };
+    let mut c = pool.get().unwrap();
+    let a: Attribute = diesel::sql_query(
+        "SELECT attcompression::text AS compression, attstorage::text AS storage \
+         FROM pg_attribute WHERE attrelid = 'published_sheets'::regclass AND attname = 'sheet'",
+    )
+    .get_result(&mut c)
+    .unwrap();
+    a.compression == "l" || a.storage == "e"
+}
