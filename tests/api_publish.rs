@@ -69,54 +69,6 @@ async fn closed_round(app: &TestApp) -> (i64, String, String) {
     (round, junshan, reviewer)
 }
 
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    tag: &str,
-    b: Value,
-) -> Response {
-    app.client
-        .request(method, format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("If-Match", tag)
-        .json(&b)
-        .send()
-        .await
-        .expect("sent")
-}
-
-/// Judges every item of the department still without a score: the suggested band's top (or the
-/// maximum), sub-scores at their maximum.
-async fn judge_all(app: &TestApp, round: i64, code: &str, reviewer: &str) {
-    let items = body(
-        app.get(&dept_path(round, code, "judgments"), Some(reviewer))
-            .await,
-    )
-    .await;
-    for item in items.as_array().expect("items") {
-        if !item["score"].is_null() {
-            continue;
-        }
-        let code_of = item["item"].as_str().expect("item");
-        let subs = item["sub_scores"].as_array().expect("sub_scores");
-        let b = if subs.is_empty() {
-            let score = item["suggested"]["max"]
-                .as_str()
-                .unwrap_or_else(|| item["max"].as_str().expect("max"));
-            json!({ "score": score, "reason": "按评分标准评定" })
-        } else {
-            let maxes: Vec<&Value> = subs.iter().map(|s| &s["max"]).collect();
-            json!({ "sub_scores": maxes, "reason": "指标可衡量" })
-        };
-        let tag = item["etag"].as_str().expect("etag");
-        let path = dept_path(round, code, &format!("judgments/{code_of}"));
-        let r = send(app, Method::PUT, &path, reviewer, tag, b).await;
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
-    }
-}
-
 fn rankings(round: i64, query: &str) -> String {
     format!("/api/v1/rounds/{round}/rankings{query}")
 }
@@ -737,19 +689,6 @@ on_both!(exports_and_public_read, |app| {
     assert_error(anonymous(rankings(round, "")).await, 401, "unauthenticated").await;
     let _ = junshan;
 });
-
-/// Runs a statement directly on the test database; true when the database refused it.
-fn sql_refused(url: &str, sql: &str) -> bool {
-    use diesel::{Connection, RunQueryDsl};
-    if url.starts_with("postgres") {
-        let mut c = diesel::PgConnection::establish(url).expect("connect");
-        diesel::sql_query(sql).execute(&mut c).is_err()
-    } else {
-        let mut c = diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://"))
-            .expect("connect");
-        diesel::sql_query(sql).execute(&mut c).is_err()
-    }
-}
 
 on_both!(
     a_moved_deadline_rescores_what_was_stored_at_submission,

@@ -28,58 +28,11 @@ fn binary_evidence() -> Vec<u8> {
     (0..=255u8).cycle().take(1000).collect()
 }
 
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    tag: &str,
-    b: Value,
-) -> reqwest::Response {
-    app.client
-        .request(method, format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .header("If-Match", tag)
-        .json(&b)
-        .send()
-        .await
-        .expect("sent")
-}
-
 /// The ETag of a GET.
 async fn etag(app: &TestApp, path: &str, token: &str) -> String {
     let r = app.get(path, Some(token)).await;
     assert_eq!(r.status(), 200, "{path}");
     r.headers()["etag"].to_str().expect("etag").to_string()
-}
-
-/// Judges every item of the department still without a score, as api_publish does.
-async fn judge_all(app: &TestApp, round: i64, code: &str, reviewer: &str) {
-    let items = body(
-        app.get(&dept_path(round, code, "judgments"), Some(reviewer))
-            .await,
-    )
-    .await;
-    for item in items.as_array().expect("items") {
-        if !item["score"].is_null() {
-            continue;
-        }
-        let code_of = item["item"].as_str().expect("item");
-        let subs = item["sub_scores"].as_array().expect("sub_scores");
-        let b = if subs.is_empty() {
-            let score = item["suggested"]["max"]
-                .as_str()
-                .unwrap_or_else(|| item["max"].as_str().expect("max"));
-            json!({ "score": score, "reason": "按评分标准评定" })
-        } else {
-            let maxes: Vec<&Value> = subs.iter().map(|s| &s["max"]).collect();
-            json!({ "sub_scores": maxes, "reason": "指标可衡量" })
-        };
-        let tag = item["etag"].as_str().expect("etag");
-        let path = dept_path(round, code, &format!("judgments/{code_of}"));
-        let r = send(app, Method::PUT, &path, reviewer, tag, b).await;
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
-    }
 }
 
 async fn created(r: reqwest::Response, what: &str) -> Value {

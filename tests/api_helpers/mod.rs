@@ -253,3 +253,52 @@ pub fn sql_refused(url: &str, sql: &str) -> bool {
         diesel::sql_query(sql).execute(&mut c).is_err()
     }
 }
+
+/// A JSON write under If-Match.
+pub async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    tag: &str,
+    b: Value,
+) -> Response {
+    app.client
+        .request(method, format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .header("If-Match", tag)
+        .json(&b)
+        .send()
+        .await
+        .expect("sent")
+}
+
+/// Judges every item of the department still without a score: the suggested band's top (or the
+/// maximum), sub-scores at their maximum.
+pub async fn judge_all(app: &TestApp, round: i64, code: &str, reviewer: &str) {
+    let items = body(
+        app.get(&dept_path(round, code, "judgments"), Some(reviewer))
+            .await,
+    )
+    .await;
+    for item in items.as_array().expect("items") {
+        if !item["score"].is_null() {
+            continue;
+        }
+        let code_of = item["item"].as_str().expect("item");
+        let subs = item["sub_scores"].as_array().expect("sub_scores");
+        let b = if subs.is_empty() {
+            let score = item["suggested"]["max"]
+                .as_str()
+                .unwrap_or_else(|| item["max"].as_str().expect("max"));
+            json!({ "score": score, "reason": "按评分标准评定" })
+        } else {
+            let maxes: Vec<&Value> = subs.iter().map(|s| &s["max"]).collect();
+            json!({ "sub_scores": maxes, "reason": "指标可衡量" })
+        };
+        let tag = item["etag"].as_str().expect("etag");
+        let path = dept_path(round, code, &format!("judgments/{code_of}"));
+        let r = send(app, reqwest::Method::PUT, &path, reviewer, tag, b).await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    }
+}
