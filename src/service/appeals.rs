@@ -66,7 +66,7 @@ impl Service {
                 round.state.as_str()
             )));
         }
-        self.fully_scored(caller, round_id)?;
+        self.fully_scored(&round)?;
         let change = self.release_change(&round)?;
         self.transition(
             caller,
@@ -78,9 +78,9 @@ impl Service {
     }
 
     /// NotFullyScored listing every item of the round's submitted sheets still without a score.
-    pub(super) fn fully_scored(&self, caller: &Caller, round_id: i64) -> ServiceResult<()> {
-        let missing = self.score_each(caller, round_id, |r| Ok(pending(&r)))?;
-        not_fully_scored(round_id, missing.into_iter().flatten().collect())
+    pub(super) fn fully_scored(&self, round: &Round) -> ServiceResult<()> {
+        let missing = self.score_each(round, |r| Ok(pending(&r)))?;
+        not_fully_scored(round.id, missing.into_iter().flatten().collect())
     }
 
     /// What releasing sets: now, and the appeal window's last day.

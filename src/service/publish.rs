@@ -166,7 +166,7 @@ impl Service {
             .into_iter()
             .map(|d| (d.code, (d.name, d.category)))
             .collect();
-        let mut prepared = self.prepared_sheets(caller, &round, &names)?;
+        let mut prepared = self.prepared_sheets(&round, &names)?;
         let scored = started.elapsed();
         let rubric = self.pinned_rubric(round_id)?;
         let previous = match self.store.latest_version(round_id)? {

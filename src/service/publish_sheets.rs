@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::appeals::not_fully_scored;
 use super::review::pending;
 use super::submissions::anonymous;
-use super::{Caller, Round, Service, ServiceResult};
+use super::{Round, Service, ServiceResult};
 use crate::calendar::shanghai_date;
 use crate::ranking::{self, PublishedDepartment};
 use crate::store::from_micros;
@@ -28,11 +28,10 @@ impl Service {
     /// sheet still has no score. `names` gives each code's name and category.
     pub(super) fn prepared_sheets(
         &self,
-        caller: &Caller,
         round: &Round,
         names: &HashMap<String, (String, String)>,
     ) -> ServiceResult<HashMap<String, PreparedSheet>> {
-        let scored = self.score_each(caller, round.id, |r| {
+        let scored = self.score_each(round, |r| {
             let missing = pending(&r);
             if !missing.is_empty() {
                 return Ok(Err(missing));

@@ -247,18 +247,15 @@ impl Service {
     /// `f` over every submitted department of the round scored with what reviewers said, in
     /// department order. Read a page of departments at a time (two queries a page) and scored
     /// on every core, each sheet handed to `f` as soon as it is scored, so only what `f` keeps
-    /// stays in memory: a province round has tens of thousands of sheets.
-    pub(super) fn score_each<R, F>(
-        &self,
-        caller: &Caller,
-        round_id: i64,
-        f: F,
-    ) -> ServiceResult<Vec<R>>
+    /// stays in memory: a province round has tens of thousands of sheets. `round` is the one
+    /// the caller has already read (and checked it may see).
+    pub(super) fn score_each<R, F>(&self, round: &Round, f: F) -> ServiceResult<Vec<R>>
     where
         R: Send,
         F: Fn(Reviewed) -> ServiceResult<R> + Sync,
     {
-        let round = Arc::new(self.round(caller, round_id)?);
+        let round_id = round.id;
+        let round = Arc::new(round.clone());
         let rubric = self.pinned_rubric(round_id)?;
         let fingerprint = scoring_fingerprint(round.deadline);
         let codes = self.store.submitted_departments(round_id)?;
@@ -765,7 +762,7 @@ impl Service {
             complete: Vec::new(),
         };
         let wanted = usize::try_from(round.reviewers_per_submission).unwrap_or(2);
-        let all = self.score_each(caller, round_id, |r| {
+        let all = self.score_each(&round, |r| {
             Ok((
                 r.submission.department_code.clone(),
                 r.rows.assignments.len(),
