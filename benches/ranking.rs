@@ -72,15 +72,7 @@ fn snapshot(n: usize) -> Snapshot {
         rubric: rubric.id.clone(),
         cutoffs: rubric.grades.clone(),
         tie_rule: rubric.ranking.tie_rule,
-        items: rubric
-            .items
-            .iter()
-            .map(|i| ItemInfo {
-                code: i.code.clone(),
-                name: i.name.clone(),
-                max: i.max,
-            })
-            .collect(),
+        items: rubric.items.iter().map(ItemInfo::from).collect(),
         departments,
     }
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::model::ScoreSheet;
-use crate::rubric::{GradeCut, TieRule};
+use crate::rubric::{GradeCut, RubricItem, TieRule};
 
 pub use diff::{diff, reason_of, same_results, ItemChanged, Moved, VersionDiff};
 
@@ -49,6 +49,16 @@ pub struct ItemInfo {
     pub name: String,
     #[schema(value_type = String)]
     pub max: Decimal,
+}
+
+impl From<&RubricItem> for ItemInfo {
+    fn from(i: &RubricItem) -> Self {
+        ItemInfo {
+            code: i.code.clone(),
+            name: i.name.clone(),
+            max: i.max,
+        }
+    }
 }
 
 /// A department's published result: what rankings need. Its whole sheet, with every deduction
