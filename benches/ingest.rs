@@ -2,9 +2,10 @@
 //! report as a .docx (written from the text's paragraphs and tables, as the round-trip test does).
 //! Targets (issue "Ingest"): parse + check under 5 ms from text, under 20 ms from .docx.
 
-#[path = "../tests/ingest_docx/docx_gen.rs"]
+#[path = "../tests/it/support/docx_gen.rs"]
+#[allow(dead_code)] // the tests use the rest
 mod docx_gen;
-#[path = "../tests/ingest_docx/from_document.rs"]
+#[path = "../tests/it/support/from_document.rs"]
 mod from_document;
 
 use std::hint::black_box;

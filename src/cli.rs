@@ -70,12 +70,6 @@ pub enum Command {
     },
     /// Talk to a kaoping server: submit, read score sheets, list rounds.
     Client(ClientArgs),
-    /// Write N generated departments' packages (NNNN.json) and a manifest.json: scale data for
-    /// load tests, deterministic from the seed.
-    Generate(crate::loadgen::GenerateArgs),
-    /// Fill a database with a round of N generated departments through the service: submitted,
-    /// judged and (with --publish) published; prints timings as JSON.
-    SeedScale(crate::loadgen::SeedScaleArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -283,8 +277,6 @@ pub enum CliError {
     Serve(#[source] std::io::Error),
     #[error(transparent)]
     Client(#[from] ClientError),
-    #[error(transparent)]
-    Loadgen(#[from] crate::loadgen::LoadgenError),
 }
 
 /// Reviewers' input for `check --judgments`.
@@ -386,8 +378,6 @@ pub fn execute(cli: Cli) -> Result<String, CliError> {
             ))
         }
         Command::Client(args) => client_command(args),
-        Command::Generate(args) => Ok(crate::loadgen::generate(args)?),
-        Command::SeedScale(args) => Ok(crate::loadgen::seed_scale(args)?),
         Command::Rubric {
             command: RubricCommand::Show { rubric, format },
         } => {

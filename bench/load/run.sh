@@ -4,8 +4,8 @@
 #   bench/load/run.sh sqlite
 #   bench/load/run.sh postgres
 #
-# 1. builds the release binary and the insert_baseline example;
-# 2. seeds a fresh database with `kaoping seed-scale`: a round of DEPARTMENTS (10,000) generated
+# 1. builds the release binary and the load tooling (kaoping-load, insert_baseline);
+# 2. seeds a fresh database with `kaoping-load seed-scale`: a round of DEPARTMENTS (10,000) generated
 #    departments submitted, judged and closed; then an open
 #    round of INGEST_DEPARTMENTS (2,000) with their tokens (--tokens-out) for the ingest run;
 # 3. starts `kaoping serve` (release) on that database and samples its VmRSS/VmHWM before and
@@ -15,7 +15,7 @@
 #    /healthz and /api/v1/rounds/{id}/rankings back to back with the same settings;
 # 5. ingest: wrk POSTs generated packages (submit.lua) with INGEST_CONNECTIONS (8) connections,
 #    one per wrk thread, counting 2xx and the rest;
-# 6. the database's own limit in the same run: examples/insert_baseline, 8 threads of single-row
+# 6. the database's own limit in the same run: insert_baseline (crates/load), 8 threads of single-row
 #    INSERT transactions of the same package JSON (SQLite: a scratch file beside the server's, same
 #    pragmas; PostgreSQL: a scratch table in the same database on the same server);
 # 7. prints a readable summary, then one `key=value` a line after `--- results ---`.
@@ -65,7 +65,8 @@ PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BIN="$ROOT/target/release/kaoping"
-BASELINE_BIN="$ROOT/target/release/examples/insert_baseline"
+LOAD_BIN="$ROOT/target/release/kaoping-load"
+BASELINE_BIN="$ROOT/target/release/insert_baseline"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kaoping-load.XXXXXX")
 BASE="http://127.0.0.1:$PORT"
 SERVER_PID=""
@@ -169,7 +170,7 @@ result wrk_settings "\"-t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION\""
 result server_log "$SERVER_LOG"
 
 say "== build (release)"
-(cd "$ROOT" && cargo build --release --bin kaoping --example insert_baseline) >&2 ||
+(cd "$ROOT" && cargo build --release --bin kaoping -p kaoping-load) >&2 ||
   die "cargo build --release failed"
 
 case "$BACKEND" in
@@ -187,7 +188,7 @@ case "$BACKEND" in
 esac
 
 say "== seed: $DEPARTMENTS departments, submitted and judged (published later, by the server)"
-"$BIN" seed-scale --database-url "$DB_URL" --departments "$DEPARTMENTS" --seed "$SEED" \
+"$LOAD_BIN" seed-scale --database-url "$DB_URL" --departments "$DEPARTMENTS" --seed "$SEED" \
   --threads "$SEED_THREADS" >"$WORK/seed.json" || die "seed-scale failed"
 jq -c '{round_id, submitted, late, not_submitted, items_judged, phases_ms}' \
   "$WORK/seed.json" >&2
@@ -201,14 +202,14 @@ for phase in departments tokens submit judge total; do
 done
 
 say "== seed: an open round of $INGEST_DEPARTMENTS departments for ingest"
-"$BIN" seed-scale --database-url "$DB_URL" --departments "$INGEST_DEPARTMENTS" --seed "$SEED" \
+"$LOAD_BIN" seed-scale --database-url "$DB_URL" --departments "$INGEST_DEPARTMENTS" --seed "$SEED" \
   --threads "$SEED_THREADS" --open --tokens-out "$WORK/tokens.tsv" >"$WORK/ingest-seed.json" ||
   die "seed-scale --open failed"
 INGEST_ROUND=$(jq -er .round_id "$WORK/ingest-seed.json")
 [[ $(wc -l <"$WORK/tokens.tsv") -eq "$INGEST_DEPARTMENTS" ]] || die "tokens file is short"
 
 say "== package bodies: $BODIES generated packages"
-"$BIN" generate --departments "$BODIES" --seed "$((SEED + 1))" --out "$WORK/bodies" >&2 ||
+"$LOAD_BIN" generate --departments "$BODIES" --seed "$((SEED + 1))" --out "$WORK/bodies" >&2 ||
   die "generate failed"
 jq -r '.departments[].file' "$WORK/bodies/manifest.json" | sed "s|^|$WORK/bodies/|" >"$WORK/bodies.txt"
 BODY_BYTES=$(jq '[.departments[].bytes] | add / length | floor' "$WORK/bodies/manifest.json")

@@ -1,0 +1,113 @@
+//! Departments, tokens and rounds.
+
+use actix_web::{web, HttpResponse};
+
+use super::auth::{blocking, Auth};
+use super::error::{ApiError, ErrorEnvelope};
+use kaoping_service::{
+    Department, DepartmentIn, Role, Round, RoundIn, Service, TokenCreated, TokenIn,
+};
+
+type Svc = web::Data<Service>;
+
+/// Register a department (admin).
+#[utoipa::path(post, path = "/api/v1/departments", tag = "departments", request_body = DepartmentIn,
+    responses((status = 201, body = Department),
+        (status = 404, description = "the parent department does not exist", body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn create_department(
+    s: Svc,
+    Auth(c): Auth,
+    body: web::Json<DepartmentIn>,
+) -> Result<HttpResponse, ApiError> {
+    let d = blocking(move || s.create_department(&c, body.into_inner())).await?;
+    Ok(HttpResponse::Created().json(d))
+}
+
+/// All departments.
+#[utoipa::path(get, path = "/api/v1/departments", tag = "departments",
+    responses((status = 200, body = Vec<Department>), (status = 401, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn list_departments(s: Svc, Auth(c): Auth) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(blocking(move || s.departments(&c)).await?))
+}
+
+/// Issue a token (admin). The token is in the response once and never again.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = TokenIn,
+    responses((status = 201, body = TokenCreated), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn create_token(
+    s: Svc,
+    Auth(c): Auth,
+    body: web::Json<TokenIn>,
+) -> Result<HttpResponse, ApiError> {
+    let t = blocking(move || {
+        c.require(&[Role::Admin])?;
+        s.create_token(
+            body.role,
+            body.department.as_deref(),
+            body.label.as_deref(),
+            body.reviewer,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(t))
+}
+
+/// Revoke a token (admin).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn revoke_token(
+    s: Svc,
+    Auth(c): Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    blocking(move || {
+        c.require(&[Role::Admin])?;
+        s.revoke_token(id.into_inner())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Open a round (admin); its rubric is pinned now.
+#[utoipa::path(post, path = "/api/v1/rounds", tag = "rounds", request_body = RoundIn,
+    responses((status = 201, body = Round), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn create_round(
+    s: Svc,
+    Auth(c): Auth,
+    body: web::Json<RoundIn>,
+) -> Result<HttpResponse, ApiError> {
+    let r = blocking(move || s.create_round(&c, body.into_inner())).await?;
+    Ok(HttpResponse::Created().json(r))
+}
+
+/// Rounds the caller may see.
+#[utoipa::path(get, path = "/api/v1/rounds", tag = "rounds",
+    responses((status = 200, body = Vec<Round>), (status = 401, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn list_rounds(s: Svc, Auth(c): Auth) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(blocking(move || s.rounds(&c)).await?))
+}
+
+/// One round.
+#[utoipa::path(get, path = "/api/v1/rounds/{id}", tag = "rounds", params(("id" = i64, Path)),
+    responses((status = 200, body = Round), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn get_round(
+    s: Svc,
+    Auth(c): Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(blocking(move || s.round(&c, id.into_inner())).await?))
+}
+
+/// Close a round (admin): open → closed, no more submissions.
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/close", tag = "rounds", params(("id" = i64, Path)),
+    responses((status = 200, body = Round), (status = 409, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn close_round(
+    s: Svc,
+    Auth(c): Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(blocking(move || s.close_round(&c, id.into_inner())).await?))
+}

@@ -1,0 +1,245 @@
+//! The application's commands and queries: who may do what, the round's life, submissions scored
+//! as they arrive. Blocking code over the store; the HTTP layer runs it on a worker thread.
+
+pub mod archive;
+pub mod demo;
+pub mod webhook;
+
+mod appeals;
+mod assign;
+mod audit;
+mod auth;
+mod parallel;
+mod publish;
+mod publish_head;
+mod publish_sheets;
+mod publish_views;
+mod review;
+mod review_views;
+mod rounds;
+mod submissions;
+mod views;
+mod webhooks;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use kaoping_domain::calendar::WorkCalendar;
+use kaoping_domain::rubric::{Rubric, RubricError};
+use kaoping_store::{Store, StoreError};
+
+pub use auth::{generate_token, hash_token, Caller, Role};
+pub use parallel::{cores, in_parallel};
+pub use publish::{ranking_etag, Published, RankingPage, Target, PUBLISHED_EVENT};
+pub use publish_views::*;
+pub use review_views::*;
+pub use submissions::{EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse};
+pub use views::*;
+pub use webhooks::{Delivery, DeliveryAttempt, DeliveryState, Webhook, WebhookIn};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("a bearer token is required")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Bad input: which field, what was expected.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// A document that could not be read: which form field, and why.
+    #[error("{message}")]
+    Unreadable { field: String, message: String },
+    #[error("the Idempotency-Key was used before with a different request")]
+    IdempotencyMismatch,
+    /// A reviewer would review their own department or one they declared a conflict with.
+    #[error("{0}")]
+    ConflictOfInterest(String),
+    #[error("this write needs an If-Match header with the ETag that was read")]
+    PreconditionRequired,
+    /// The If-Match ETag is no longer current.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// A judgment, decision or override breaks the rubric's rules.
+    #[error("{0}")]
+    Judgment(#[from] kaoping_domain::scoring::JudgmentError),
+    /// Results cannot be released while items have no score.
+    #[error("{message}")]
+    NotFullyScored {
+        message: String,
+        missing: serde_json::Value,
+    },
+    #[error("{0}")]
+    AppealWindowClosed(String),
+    #[error("the round's rubric cannot be loaded")]
+    Rubric(#[from] RubricError),
+    #[error("storage failed")]
+    Store(#[source] StoreError),
+    #[error("cannot encode a stored document")]
+    Json(#[from] serde_json::Error),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => ServiceError::Conflict(m),
+            StoreError::Missing(m) => ServiceError::NotFound(m),
+            StoreError::ConflictOfInterest(m) => ServiceError::ConflictOfInterest(m),
+            StoreError::PreconditionFailed(m) => ServiceError::PreconditionFailed(m),
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+impl ServiceError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+pub use kaoping_domain::digest::{hex, sha256_hex};
+
+/// Rubrics a round may be opened with: the built-in ones and the `*.toml` files of a directory.
+#[derive(Debug, Clone, Default)]
+pub struct RubricCatalog {
+    sources: HashMap<String, String>,
+}
+
+impl RubricCatalog {
+    /// The built-in rubrics plus every valid rubric file in `dir` (a bad file is an error).
+    pub fn load(dir: Option<&std::path::Path>) -> Result<Self, RubricError> {
+        let mut sources = HashMap::new();
+        for id in kaoping_domain::rubric::builtin_ids() {
+            if let Some(src) = kaoping_domain::rubric::builtin_source(id) {
+                sources.insert(id.to_string(), src.to_string());
+            }
+        }
+        if let Some(dir) = dir {
+            let entries = std::fs::read_dir(dir).map_err(|source| RubricError::Read {
+                origin: dir.display().to_string(),
+                source,
+            })?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    let rubric = Rubric::load(&path)?;
+                    let src =
+                        std::fs::read_to_string(&path).map_err(|source| RubricError::Read {
+                            origin: path.display().to_string(),
+                            source,
+                        })?;
+                    sources.insert(rubric.id, src);
+                }
+            }
+        }
+        Ok(RubricCatalog { sources })
+    }
+
+    pub fn source(&self, id: &str) -> Option<&str> {
+        self.sources.get(id).map(String::as_str)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.sources.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+/// The service: the store, the rubrics, the calendar.
+#[derive(Clone)]
+pub struct Service {
+    pub store: Store,
+    pub rubrics: Arc<RubricCatalog>,
+    pub calendar: &'static WorkCalendar,
+    /// Rounds' pinned rubrics, parsed once.
+    pinned: Arc<RwLock<HashMap<i64, Arc<Rubric>>>>,
+    /// Published versions, parsed once.
+    published: publish::PublishedCache,
+    /// Rounds' publication heads, trusted for a second.
+    heads: Arc<publish_head::HeadCache>,
+    /// The clock; tests may fix it.
+    clock: fn() -> DateTime<Utc>,
+    /// Wakes the webhook worker; dropping the last clone stops it.
+    webhooks: Arc<crate::webhook::WebhookNotifier>,
+}
+
+impl Service {
+    pub fn new(store: Store, rubrics: RubricCatalog) -> Self {
+        Service {
+            store,
+            rubrics: Arc::new(rubrics),
+            calendar: WorkCalendar::embedded(),
+            pinned: Arc::default(),
+            published: Arc::default(),
+            heads: Arc::default(),
+            clock: Utc::now,
+            webhooks: Arc::default(),
+        }
+    }
+
+    /// The same service reading the time from `clock`. The server never calls this; the scale
+    /// seeder (`kaoping seed-scale`) does, to replay each generated package's receipt time so
+    /// lateness is scored as it would have been.
+    pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Wakes the webhook worker to send what was just queued (after publishing), instead of at
+    /// its next poll. A no-op when no worker runs.
+    pub fn notify_webhooks(&self) {
+        self.webhooks.notify();
+    }
+
+    /// What the webhook worker waits on.
+    pub fn webhook_notifier(&self) -> &crate::webhook::WebhookNotifier {
+        &self.webhooks
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// The rubric a round was opened with; the round's stored source is read only the first
+    /// time.
+    fn pinned_rubric(&self, round_id: i64) -> ServiceResult<Arc<Rubric>> {
+        if let Some(r) = self.cached_rubric(round_id) {
+            return Ok(r);
+        }
+        let (row, _) = self
+            .store
+            .round(round_id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+        self.round_rubric(round_id, &row.rubric_source)
+    }
+
+    fn cached_rubric(&self, round_id: i64) -> Option<Arc<Rubric>> {
+        self.pinned
+            .read()
+            .ok()
+            .and_then(|m| m.get(&round_id).cloned())
+    }
+
+    /// The rubric a round was opened with, from its stored source.
+    fn round_rubric(&self, round_id: i64, source: &str) -> ServiceResult<Arc<Rubric>> {
+        if let Some(r) = self.cached_rubric(round_id) {
+            return Ok(r);
+        }
+        let rubric = Arc::new(Rubric::from_toml_str(source, &format!("round {round_id}"))?);
+        if let Ok(mut m) = self.pinned.write() {
+            m.insert(round_id, rubric.clone());
+        }
+        Ok(rubric)
+    }
+}

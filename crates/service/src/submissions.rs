@@ -1,0 +1,562 @@
+//! Submissions: stamped by the server, scored at once, kept as history, replayed on a retry.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use serde_json::json;
+
+use super::audit::{entry, AuditBuild};
+use super::rounds::round;
+use super::views::{EvidenceView, RoundState, SubmissionView};
+use super::{sha256_hex, Caller, Role, Service, ServiceError, ServiceResult};
+use kaoping_domain::calendar::shanghai_date;
+use kaoping_domain::model::{Package, ScoreSheet};
+use kaoping_domain::review::AuditAction;
+use kaoping_domain::scoring::{self, ScoringInput};
+use kaoping_store::{
+    from_micros, micros, EvidenceMeta, IdempotencyRecord, NewEvidence, NewSubmission, RoundRow,
+    SubmissionRow,
+};
+
+/// How a department reads the reviewers who judged it: as the panel, never by name.
+pub(super) const PANEL: &str = "评审组";
+
+/// An evidence file as uploaded.
+#[derive(Debug, Clone)]
+pub struct EvidenceUpload {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A department's submission as the HTTP layer received it.
+#[derive(Debug, Clone)]
+pub struct SubmitRequest {
+    pub package: Package,
+    /// The uploaded report file's name (multipart).
+    pub source_name: Option<String>,
+    pub evidence: Vec<EvidenceUpload>,
+    pub idempotency_key: Option<String>,
+    /// SHA-256 of the request body: a retry must send the same request.
+    pub request_hash: String,
+    /// How the report file was read, when one was uploaded.
+    pub document: Option<DocumentRead>,
+}
+
+/// The answer to a submission: the stored submission and its score sheet.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SubmitResponse {
+    pub submission: SubmissionView,
+    pub score_sheet: ScoreSheet,
+    /// How an uploaded report file was read (absent for a JSON package).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentRead>,
+}
+
+/// A [`SubmitResponse`] as JSON, with the score sheet as stored rather than encoded again: it
+/// is written inside the database's write transaction, where every microsecond is everyone's.
+fn submit_response(
+    row: &SubmissionRow,
+    evidence: &[EvidenceMeta],
+    document: Option<&DocumentRead>,
+) -> serde_json::Result<String> {
+    /// The fields of [`SubmitResponse`], in its order.
+    #[derive(Serialize)]
+    struct Written<'a> {
+        submission: SubmissionView,
+        score_sheet: &'a serde_json::value::RawValue,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        document: Option<&'a DocumentRead>,
+    }
+    serde_json::to_string(&Written {
+        submission: view(row, evidence),
+        score_sheet: serde_json::from_str(&row.score_sheet)?,
+        document,
+    })
+}
+
+/// How an uploaded report file was read.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DocumentRead {
+    /// text, docx, xlsx or json.
+    pub format: String,
+    /// The text encoding, for text files.
+    pub encoding: Option<String>,
+    /// What the document lacks, in Chinese.
+    pub missing: Vec<String>,
+}
+
+/// A response body as sent (and, under an Idempotency-Key, as replayed).
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+/// Totals are stored × 10000 so rankings can order them in SQL exactly.
+fn scaled(total: Decimal) -> i64 {
+    (total * Decimal::from(10_000))
+        .trunc()
+        .try_into()
+        .unwrap_or(i64::MAX)
+}
+
+fn view(row: &SubmissionRow, evidence: &[EvidenceMeta]) -> SubmissionView {
+    SubmissionView {
+        id: row.id,
+        round_id: row.round_id,
+        department: row.department_code.clone(),
+        seq: row.seq,
+        current: row.is_current,
+        submitted_at: from_micros(row.submitted_at),
+        late: row.late,
+        total: Decimal::new(row.total_scaled, 4).normalize(),
+        complete: row.complete,
+        source_name: row.source_name.clone(),
+        evidence: evidence
+            .iter()
+            .map(|e| EvidenceView {
+                id: e.id,
+                name: e.name.clone(),
+                content_type: e.content_type.clone(),
+                sha256: e.sha256.clone(),
+                size: e.size,
+                url: format!(
+                    "/api/v1/rounds/{}/departments/{}/evidence/{}",
+                    row.round_id, row.department_code, e.id
+                ),
+            })
+            .collect(),
+    }
+}
+
+impl Service {
+    /// Checks that the round exists, the department takes part and the caller may see it.
+    /// The round comes without its list of departments, which its callers do not need and which
+    /// a province-wide round makes long: this runs for every sheet read and judgment.
+    pub(super) fn department_in_round(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+    ) -> ServiceResult<super::Round> {
+        let no_round = || ServiceError::NotFound(format!("round {round_id} does not exist"));
+        let (row, takes_part) = self
+            .store
+            .round_for_department(round_id, code)?
+            .ok_or_else(no_round)?;
+        // a department sees only the rounds it takes part in
+        if caller.role == Role::Department {
+            let own_takes_part = match caller.department.as_deref() {
+                Some(own) if own == code => takes_part,
+                Some(own) => self
+                    .store
+                    .round_for_department(round_id, own)?
+                    .is_some_and(|(_, t)| t),
+                None => false,
+            };
+            if !own_takes_part {
+                return Err(no_round());
+            }
+        }
+        if !caller.may_see_department(code) {
+            return Err(ServiceError::Forbidden(format!(
+                "a {} token may not see department {code}'s results before publication",
+                caller.role.as_str()
+            )));
+        }
+        if !takes_part {
+            return Err(ServiceError::NotFound(format!(
+                "department {code} does not take part in round {round_id}"
+            )));
+        }
+        round(&row, Vec::new())
+    }
+
+    /// As [`Service::department_in_round`], and a reviewer who belongs to the department or
+    /// declared a conflict of interest with it is refused (409 conflict_of_interest): the
+    /// sheet names the reviewers and shows their judgments, which the department itself never
+    /// sees, and such a reviewer is not kept from the department the way an assignment is.
+    /// What is published stays readable to them like to any token.
+    fn readable_department(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+    ) -> ServiceResult<super::Round> {
+        let r = self.department_in_round(caller, round_id, code)?;
+        if caller.role == Role::Reviewer {
+            let me = self.me_reviewer(caller)?;
+            self.refuse_conflict(&me, code)?;
+        }
+        Ok(r)
+    }
+
+    pub fn submit(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        req: SubmitRequest,
+    ) -> ServiceResult<StoredResponse> {
+        let (code, row, takes_part) = self.submitting(caller, round_id)?;
+        if !takes_part {
+            return Err(ServiceError::Forbidden(format!(
+                "department {code} does not take part in round {round_id}"
+            )));
+        }
+        if let Some(key) = &req.idempotency_key {
+            if let Some(stored) = self.replay(caller, key, &req.request_hash)? {
+                return Ok(stored);
+            }
+        }
+        // the state and deadline are what matter here, not the list of departments
+        let round = round(&row, Vec::new())?;
+        if round.state != RoundState::Open {
+            return Err(ServiceError::Conflict(format!(
+                "round {round_id} is {}: submissions are closed",
+                round.state.as_str()
+            )));
+        }
+        let mut package = req.package;
+        if let Some(other) = package.department.code.as_deref().filter(|c| *c != code) {
+            return Err(ServiceError::Forbidden(format!(
+                "the package is for department {other}, the token for {code}"
+            )));
+        }
+        package.department.code = Some(code.clone());
+        let now = self.now();
+        // the server's clock decides when the report was received, never the client
+        package.submitted_at = Some(now);
+        let rubric = self.round_rubric(round_id, &row.rubric_source)?;
+        let sheet = scoring::score(
+            &rubric,
+            self.calendar,
+            ScoringInput {
+                deadline: Some(round.deadline),
+                received_at: Some(now),
+                ..ScoringInput::package(&package)
+            },
+        )
+        .map_err(|e| ServiceError::invalid("package", e.to_string()))?;
+        let files = req
+            .evidence
+            .into_iter()
+            .map(|f| NewEvidence {
+                sha256: sha256_hex(&f.bytes),
+                name: f.name,
+                content_type: f.content_type,
+                content: f.bytes,
+            })
+            .collect();
+        let sheet_json = serde_json::to_string(&sheet)?;
+        let new = NewSubmission {
+            round_id,
+            department_code: code,
+            submitted_at: micros(now),
+            late: shanghai_date(now) > round.deadline,
+            package: serde_json::to_string(&package)?,
+            score_sheet: sheet_json,
+            total_scaled: scaled(sheet.total),
+            complete: sheet.complete,
+            submitted_by: caller.token_id,
+            source_name: req.source_name,
+            scored_with: kaoping_domain::scoring::fingerprint(
+                &rubric,
+                self.calendar,
+                round.deadline,
+            ),
+        };
+        let idempotency = req.idempotency_key.as_deref().map(|key| IdempotencyRecord {
+            token_id: caller.token_id,
+            key,
+            request_hash: &req.request_hash,
+            now: micros(now),
+        });
+        let result = self.store.insert_submission(
+            new,
+            files,
+            idempotency,
+            |row, evidence| Ok((201, submit_response(row, evidence, req.document.as_ref())?)),
+            |row| {
+                vec![
+                    entry(caller, row.submitted_at, round_id, AuditAction::Submission)
+                        .department(&row.department_code)
+                        .after(&json!({
+                            "submission_id": row.id,
+                            "seq": row.seq,
+                            "late": row.late,
+                            "total": sheet.total,
+                            "complete": sheet.complete,
+                        })),
+                ]
+            },
+        );
+        match result {
+            Ok((_, _, (status, body))) => Ok(StoredResponse {
+                status: u16::try_from(status).unwrap_or(201),
+                body,
+                replayed: false,
+            }),
+            // a concurrent retry with the same key won the race: answer as it was answered
+            Err(e) if e.is_unique_violation() && req.idempotency_key.is_some() => {
+                let key = req.idempotency_key.as_deref().unwrap_or_default();
+                self.replay(caller, key, &req.request_hash)?
+                    .ok_or(ServiceError::Store(e))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn replay(
+        &self,
+        caller: &Caller,
+        key: &str,
+        request_hash: &str,
+    ) -> ServiceResult<Option<StoredResponse>> {
+        let Some(stored) = self.store.idempotent_response(caller.token_id, key)? else {
+            return Ok(None);
+        };
+        if stored.request_hash != request_hash {
+            return Err(ServiceError::IdempotencyMismatch);
+        }
+        Ok(Some(StoredResponse {
+            status: u16::try_from(stored.status).unwrap_or(201),
+            body: stored.body,
+            replayed: true,
+        }))
+    }
+
+    /// The department's current score sheet in a round and its ETag. Admins and reviewers see
+    /// every judgment; a department sees the automatic checks until results are released, then
+    /// every item, deduction and reason, its reviewers unnamed.
+    pub fn score_sheet(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+    ) -> ServiceResult<(ScoreSheet, String)> {
+        self.readable_department(caller, round_id, code)?;
+        let r = self.reviewed(caller, round_id, code)?;
+        let released = matches!(r.round.state, RoundState::Released | RoundState::Published);
+        let etag = r.sheet_etag();
+        Ok(match caller.role {
+            Role::Department | Role::Viewer if !released => (
+                serde_json::from_str(&r.submission.score_sheet)?,
+                format!("\"a{}\"", r.submission.id),
+            ),
+            Role::Department | Role::Viewer => (
+                anonymous(r.result.sheet),
+                format!("{}.d\"", etag.trim_end_matches('"')),
+            ),
+            _ => (r.result.sheet, etag),
+        })
+    }
+
+    /// Every submission of the department in the round, oldest first.
+    pub fn submissions(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+    ) -> ServiceResult<Vec<SubmissionView>> {
+        self.readable_department(caller, round_id, code)?;
+        Ok(self
+            .store
+            .submission_history(round_id, code)?
+            .iter()
+            .map(|(row, evidence)| view(row, evidence))
+            .collect())
+    }
+
+    /// An evidence file: name, content type, bytes.
+    pub fn evidence(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+        id: i64,
+    ) -> ServiceResult<EvidenceUpload> {
+        self.readable_department(caller, round_id, code)?;
+        let (file, sub) = self.store.evidence_file(id)?;
+        if sub.round_id != round_id || sub.department_code != code {
+            return Err(ServiceError::NotFound(format!(
+                "evidence {id} does not exist here"
+            )));
+        }
+        Ok(EvidenceUpload {
+            name: file.name,
+            content_type: file.content_type,
+            bytes: file.content,
+        })
+    }
+}
+
+impl Service {
+    /// A department caller's department code, the round it submits to, and whether it takes part.
+    fn submitting(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+    ) -> ServiceResult<(String, RoundRow, bool)> {
+        caller.require(&[Role::Department])?;
+        let code = caller
+            .department
+            .clone()
+            .ok_or_else(|| ServiceError::Forbidden("the token is bound to no department".into()))?;
+        let (row, takes_part) = self
+            .store
+            .round_for_department(round_id, &code)?
+            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+        Ok((code, row, takes_part))
+    }
+
+    /// Reads an uploaded report file (.txt, .docx, .xlsx, or the report model as .json) with the
+    /// standard body parts of the round's rubric.
+    pub fn read_report(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        bytes: &[u8],
+        name: &str,
+    ) -> ServiceResult<(kaoping_domain::model::Report, DocumentRead)> {
+        use kaoping_domain::ingest::{self, Format};
+        let (_, row, _) = self.submitting(caller, round_id)?;
+        let unreadable = |message: String| ServiceError::Unreadable {
+            field: "report".into(),
+            message,
+        };
+        let format = Format::from_name(name)
+            .ok_or_else(|| unreadable(format!("{name}: unknown file type")))?;
+        if format == Format::Json {
+            let report = serde_json::from_slice(bytes)
+                .map_err(|e| ServiceError::invalid("report", format!("report: {e}")))?;
+            let read = DocumentRead {
+                format: "json".into(),
+                encoding: None,
+                missing: Vec::new(),
+            };
+            return Ok((report, read));
+        }
+        let rubric = self.round_rubric(round_id, &row.rubric_source)?;
+        let parsed = ingest::parse(bytes, name, rubric.body_parts())
+            .map_err(|e| unreadable(e.to_string()))?;
+        let read = DocumentRead {
+            format: serde_json::to_value(parsed.format)?
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            encoding: parsed.encoding.map(str::to_string),
+            missing: parsed.missing,
+        };
+        Ok((parsed.package.report.unwrap_or_default(), read))
+    }
+
+    /// The package frame of an upload: the caller's department (name, level from its category)
+    /// and the round's year; the documents are filled in from the uploaded files.
+    pub fn package_shell(&self, caller: &Caller, round_id: i64) -> ServiceResult<Package> {
+        let (code, row, _) = self.submitting(caller, round_id)?;
+        let dept = self
+            .store
+            .department(&code)?
+            .ok_or_else(|| ServiceError::NotFound(format!("department {code} does not exist")))?;
+        let level = if dept.category.contains('县') || dept.category.contains('区') {
+            kaoping_domain::model::DepartmentLevel::County
+        } else {
+            kaoping_domain::model::DepartmentLevel::Municipal
+        };
+        Ok(Package {
+            department: kaoping_domain::model::Department {
+                code: Some(code),
+                name: dept.name,
+                level,
+            },
+            year: row.year,
+            notice: None,
+            working_group: None,
+            self_check: None,
+            report: None,
+            evidence: Vec::new(),
+            submitted_at: None,
+        })
+    }
+}
+
+/// The sheet as a department reads it: reasons kept, reviewers unnamed.
+pub(super) fn anonymous(mut sheet: ScoreSheet) -> ScoreSheet {
+    for item in &mut sheet.items {
+        if let Some(j) = &mut item.judgment {
+            j.by = PANEL.into();
+            for (n, r) in j.reviews.iter_mut().enumerate() {
+                r.by = format!("评审专家{}", n + 1);
+            }
+        }
+        if let Some(o) = &mut item.override_ {
+            o.by = PANEL.into();
+        }
+    }
+    sheet
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kaoping_domain::calendar::WorkCalendar;
+    use kaoping_domain::rubric::{Rubric, DEFAULT_RUBRIC};
+
+    #[test]
+    fn the_written_response_is_a_submit_response() {
+        let package: Package =
+            serde_json::from_str(include_str!("../../../tests/fixtures/junshan-2024.json"))
+                .expect("fixture");
+        let rubric = Rubric::builtin(DEFAULT_RUBRIC).expect("rubric");
+        let sheet = scoring::score(
+            &rubric,
+            WorkCalendar::embedded(),
+            ScoringInput::package(&package),
+        )
+        .expect("scored");
+        let row = SubmissionRow {
+            id: 7,
+            round_id: 3,
+            department_code: "430602".into(),
+            seq: 2,
+            is_current: true,
+            submitted_at: 1_700_000_000_000_000,
+            late: true,
+            package: String::new(),
+            score_sheet: serde_json::to_string(&sheet).expect("sheet"),
+            total_scaled: scaled(sheet.total),
+            complete: sheet.complete,
+            submitted_by: 1,
+            source_name: Some("君山区.docx".into()),
+            scored_with: String::new(),
+        };
+        let evidence = [EvidenceMeta {
+            id: 9,
+            submission_id: 7,
+            name: "会议纪要.pdf".into(),
+            content_type: "application/pdf".into(),
+            sha256: "ab".repeat(32),
+            size: 3,
+        }];
+        let document = DocumentRead {
+            format: "text".into(),
+            encoding: Some("GB18030".into()),
+            missing: vec!["自评表".into()],
+        };
+        for doc in [None, Some(&document)] {
+            let expected = serde_json::to_string(&SubmitResponse {
+                submission: view(&row, &evidence),
+                score_sheet: sheet.clone(),
+                document: doc.cloned(),
+            })
+            .expect("encoded");
+            assert_eq!(
+                submit_response(&row, &evidence, doc).expect("written"),
+                expected
+            );
+        }
+    }
+}
