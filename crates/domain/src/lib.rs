@@ -43,6 +43,7 @@ pub mod review;
 pub mod rubric;
 pub mod scale;
 pub mod scoring;
+pub mod text;
 
 /// An error with its causes ("a: b: c"), for logs: clients see only the outer message.
 pub fn error_chain(e: &dyn std::error::Error) -> String {

@@ -17,6 +17,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
+
+use super::conditional::not_modified;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 /// The dashboard's policy: only this server's own files and API, nothing inline.
@@ -76,16 +78,6 @@ fn security_headers(csp: &'static str) -> DefaultHeaders {
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "no-referrer"))
-}
-
-/// Whether `If-None-Match` names `etag` (or `*`); weak comparison, as RFC 9110 asks for GET.
-fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
-    req.headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim() == "*" || bare(t) == bare(etag))
 }
 
 fn serve(req: &HttpRequest, asset: &'static Asset) -> HttpResponse {

@@ -4,6 +4,7 @@
 pub mod server;
 
 mod auth;
+mod conditional;
 mod dashboard;
 mod error;
 mod observe;

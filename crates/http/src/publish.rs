@@ -7,8 +7,8 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::auth::{blocking, Auth, MaybeAuth};
+use super::conditional::cached;
 use super::error::{serde_error, ApiError, ErrorEnvelope};
-use super::review::cached;
 use kaoping_service::{
     ranking_etag, Export, PublicationDetail, PublicationView, PublishIn, PublishedSheetView,
     RankingPage, RankingQuery, RankingView, Service, Target, VersionQuery,

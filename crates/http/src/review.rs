@@ -4,10 +4,11 @@
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::auth::{blocking, Auth};
+use super::conditional::if_match;
 use super::error::{ApiError, ErrorEnvelope};
 use super::submissions::{download, evidence_files, read_parts};
 use super::ApiConfig;
@@ -21,48 +22,6 @@ use kaoping_service::{
 type Svc = web::Data<Service>;
 type DeptPath = web::Path<(i64, String)>;
 type ItemPath = web::Path<(i64, String, String)>;
-
-/// The body with its ETag; 304 when the client's If-None-Match names it.
-pub(super) fn with_etag<T: Serialize>(req: &HttpRequest, etag: String, body: &T) -> HttpResponse {
-    cached(req, etag, "private, no-cache", |r| r.json(body))
-}
-
-/// A 304 when If-None-Match names `etag`, else the response `body` makes; both carry the ETag
-/// and Cache-Control.
-pub(super) fn cached(
-    req: &HttpRequest,
-    etag: String,
-    cache_control: &str,
-    body: impl FnOnce(&mut actix_web::HttpResponseBuilder) -> HttpResponse,
-) -> HttpResponse {
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag)
-        });
-    let mut r = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    r.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control.to_string()));
-    if fresh {
-        r.finish()
-    } else {
-        body(&mut r)
-    }
-}
-
-fn if_match(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
 
 /// A write to one item: judgment, decision or override.
 type ItemWrite = fn(

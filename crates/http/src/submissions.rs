@@ -337,7 +337,7 @@ pub async fn score_sheet(
 ) -> Result<HttpResponse, ApiError> {
     let (round_id, code) = path.into_inner();
     let (sheet, etag) = blocking(move || s.score_sheet(&c, round_id, &code)).await?;
-    Ok(super::review::with_etag(&req, etag, &sheet))
+    Ok(super::conditional::with_etag(&req, etag, &sheet))
 }
 
 /// Every submission of the department in the round, oldest first.

@@ -3,9 +3,9 @@
 use rust_decimal::Decimal;
 
 use super::outcome::{ItemOutcome, Missing};
-use super::text::{chinese_numeral, normalize};
 use crate::model::{Finding, Report, Severity};
 use crate::rubric::{AttachmentRule, AttachmentTable, BodyPartRule, RubricItem};
+use crate::text::{chinese_numeral, normalize};
 
 /// Each required body part, found by a heading that contains one of its aliases.
 pub fn body_parts(
@@ -20,7 +20,7 @@ pub fn body_parts(
     let missing = parts
         .iter()
         .enumerate()
-        .filter(|(_, part)| !part_present(part, &headings))
+        .filter(|(_, part)| !part.is_among(&headings))
         .map(|(i, part)| {
             Missing::new(
                 format!("缺少“{}、{}”", chinese_numeral(i + 1), part.name),
@@ -29,14 +29,6 @@ pub fn body_parts(
         })
         .collect();
     ItemOutcome::deducting(item, per_missing, missing)
-}
-
-/// Whether one of the (normalised) headings is this part: it contains one of the part's aliases.
-pub fn part_present(part: &BodyPartRule, normalized_headings: &[String]) -> bool {
-    part.aliases
-        .iter()
-        .map(|a| normalize(a))
-        .any(|alias| normalized_headings.iter().any(|h| h.contains(&alias)))
 }
 
 /// Each required table must be attached; a title in the body's 附件 list is not the table.

@@ -4,9 +4,9 @@ use rust_decimal::Decimal;
 
 use super::indicators::{round, table_label};
 use super::saturating_sum;
-use super::text::normalize;
 use crate::model::{BasicDataTable, Finding, Package, Report, SelfEvalTable, Severity};
 use crate::rubric::{ConsistencyRules, Figure, FigureRule};
+use crate::text::normalize;
 
 struct Checker<'a> {
     rules: &'a ConsistencyRules,

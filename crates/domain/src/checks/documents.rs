@@ -3,9 +3,9 @@
 use rust_decimal::Decimal;
 
 use super::outcome::{ItemOutcome, Missing};
-use super::text::find_any;
 use crate::model::{Deduction, DepartmentLevel, ItemStatus, Notice, Package, SelfCheckUnitKind};
 use crate::rubric::{DocumentKind, MissingListPolicy, NoticeElement, RubricItem};
+use crate::text::find_any;
 
 /// Full marks when the document was submitted (and mentions a keyword, when the rule lists any).
 pub fn document_present(

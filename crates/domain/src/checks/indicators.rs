@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::outcome::ItemOutcome;
-use super::text::{find_any, normalize};
 use crate::model::{
     Deduction, Hints, IndicatorLevelHints, IndicatorQualityHints, IndicatorRow, ItemStatus, Report,
     SelfEvalTable,
 };
 use crate::rubric::{FirstLevelName, RubricItem, WeightScheme};
+use crate::text::{find_any, normalize};
 
 /// Every 自评表 of the report: the department's first, then the projects'.
 fn tables(report: Option<&Report>) -> Vec<&SelfEvalTable> {

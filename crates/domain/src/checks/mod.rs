@@ -9,7 +9,6 @@ mod documents;
 mod indicators;
 mod narrative;
 mod outcome;
-pub mod text;
 mod timeliness;
 
 use chrono::{DateTime, NaiveDate, Utc};

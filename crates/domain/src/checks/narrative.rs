@@ -3,9 +3,9 @@
 use rust_decimal::Decimal;
 
 use super::outcome::ItemOutcome;
-use super::text::{find_any, terms};
 use crate::model::{Hints, ItemStatus, ProblemHints, Report, SuggestionHints};
 use crate::rubric::{Area, ProblemSuggestRule, RubricItem, SuggestionSuggestRule};
+use crate::text::{find_any, terms};
 
 pub struct ProblemRules<'a> {
     pub areas: &'a [Area],

@@ -51,7 +51,8 @@ pub struct Rubric {
     /// Id and version, e.g. "yueyang-2024". Rounds are pinned to it.
     pub id: String,
     /// SHA-256 (hex) of the file the rubric was read from: what a stored sheet was scored with.
-    #[serde(skip)]
+    /// Always computed from the text when a rubric file is read, whatever the file says.
+    #[serde(default)]
     pub content_hash: String,
     pub title: String,
     /// The regulation the rubric applies, e.g. 《岳阳市市级预算部门绩效自评操作规程》.

@@ -129,6 +129,17 @@ pub struct BodyPartRule {
     pub aliases: Vec<String>,
 }
 
+impl BodyPartRule {
+    /// Whether one of the (normalised) headings is this part: it contains one of the aliases.
+    /// The readers use it to find the body, the checks to find what is missing.
+    pub fn is_among(&self, normalized_headings: &[String]) -> bool {
+        self.aliases
+            .iter()
+            .map(|a| crate::text::normalize(a))
+            .any(|alias| normalized_headings.iter().any(|h| h.contains(&alias)))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttachmentRule {

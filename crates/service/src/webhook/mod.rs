@@ -17,7 +17,7 @@
 //! Check the signature over the raw body, before parsing it, and in constant time:
 //!
 //! ```
-//! use kaoping::webhook::{sign, verify};
+//! use kaoping_service::webhook::{sign, verify};
 //!
 //! let secret = "a-secret-of-at-least-16-chars";
 //! let body = br#"{"event":"round.published","round_id":1,"version":1}"#;

@@ -1,10 +1,9 @@
 //! The report's text: title, top-level parts, problems and suggestions, the 附件 list and the
 //! 项目支出绩效评价报告 bound into the same document.
 
-use crate::checks::completeness::part_present;
-use crate::checks::text::{normalize, strip_ordinal};
 use crate::model::{BodyPart, ProjectReport};
 use crate::rubric::BodyPartRule;
+use crate::text::{normalize, strip_ordinal};
 
 /// A paragraph as the body reader sees it: printed text (numbering included) and Word's heading
 /// level when there is one.
@@ -225,7 +224,7 @@ fn ordinal(t: &str) -> Option<(Style, u32)> {
 
 fn is_known_part(rest: &str, standard: &[BodyPartRule]) -> bool {
     let heading = [normalize(rest)];
-    standard.iter().any(|p| part_present(p, &heading))
+    standard.iter().any(|p| p.is_among(&heading))
 }
 
 /// Whether a line is a top-level heading when part `expected` comes next: 一、 style in
@@ -351,7 +350,7 @@ fn strip_label(line: &str) -> &str {
 /// `一是A；二是B。` → [`A；`, `B。`]; a text without leading ordinal is one item.
 fn split_inline(line: &str) -> Vec<String> {
     let styles: [fn(u32) -> String; 2] = [
-        |n| format!("{}是", crate::checks::text::chinese_numeral(n as usize)),
+        |n| format!("{}是", crate::text::chinese_numeral(n as usize)),
         |n| format!("{n}、"),
     ];
     for style in styles {

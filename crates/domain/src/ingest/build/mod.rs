@@ -13,10 +13,9 @@ mod untabbed;
 mod vocab;
 
 use super::document::{Block, Document, Merge, Paragraph};
-use crate::checks::completeness::part_present;
-use crate::checks::text::normalize;
 use crate::model::{Department, DepartmentLevel, Package, Report};
 use crate::rubric::BodyPartRule;
+use crate::text::normalize;
 use tables::{Attached, Kind};
 
 /// The package built from a document, and what the document lacks.
@@ -127,7 +126,7 @@ fn missing(
         missing.push("未找到报告正文".to_string());
     } else {
         let headings: Vec<String> = report.body.iter().map(|p| normalize(&p.heading)).collect();
-        for part in standard.iter().filter(|p| !part_present(p, &headings)) {
+        for part in standard.iter().filter(|p| !p.is_among(&headings)) {
             missing.push(format!("未找到正文部分：{}", part.name));
         }
     }

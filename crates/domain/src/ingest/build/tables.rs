@@ -185,7 +185,7 @@ fn level(label: &str, previous: Option<(u8, bool)>) -> (u8, bool) {
     if LEVEL0.contains(&bare.as_str()) {
         return (0, false);
     }
-    let numbered = crate::checks::text::strip_ordinal(label) != label;
+    let numbered = crate::text::strip_ordinal(label) != label;
     if numbered || (!label.is_empty() && label.chars().all(|c| c == '…' || c == '.')) {
         return (1, true);
     }

@@ -1,4 +1,5 @@
-//! Text helpers shared by the checks: normalising headings and items, keyword search.
+//! Text helpers shared by the readers and the checks: normalising headings and items, ordinals,
+//! Chinese numerals, keyword search.
 
 use std::collections::BTreeSet;
 
