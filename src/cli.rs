@@ -134,6 +134,10 @@ pub struct ServeArgs {
     /// The window of --auth-max-failures, in seconds.
     #[arg(long, env = "KAOPING_AUTH_FAILURE_WINDOW", default_value_t = 60)]
     pub auth_failure_window: u64,
+    /// Seconds a request waits for the database (a connection, a lock) before it is answered
+    /// 503 `unavailable` with Retry-After.
+    #[arg(long, env = "KAOPING_DB_WAIT_SECONDS", default_value_t = 5)]
+    pub db_wait_seconds: u64,
     /// A directory of extra rubric files (*.toml) rounds may be opened with.
     #[arg(long, env = "KAOPING_RUBRIC_DIR")]
     pub rubric_dir: Option<PathBuf>,
@@ -501,6 +505,7 @@ fn serve(args: ServeArgs) -> Result<String, CliError> {
     config.api.max_body_bytes = args.max_body_bytes;
     config.api.auth_throttle.max_failures = args.auth_max_failures;
     config.api.auth_throttle.window = std::time::Duration::from_secs(args.auth_failure_window);
+    config.db_wait = std::time::Duration::from_secs(args.db_wait_seconds.max(1));
     config.rubric_dir = args.rubric_dir;
     config.admin_token = std::env::var("KAOPING_ADMIN_TOKEN").ok();
     config.workers = args.workers;

@@ -12,7 +12,7 @@ fn committed_path() -> PathBuf {
 }
 
 /// Fails when openapi/openapi.json differs from what the code generates. To accept a change:
-/// `UPDATE_OPENAPI=1 cargo test --test api_docs`.
+/// `UPDATE_OPENAPI=1 cargo test --test it api_docs`.
 #[test]
 fn committed_openapi_matches_the_code() {
     let generated = kaoping::api::openapi_json();
@@ -23,7 +23,7 @@ fn committed_openapi_matches_the_code() {
         std::fs::read_to_string(committed_path()).expect("openapi/openapi.json is committed");
     assert!(
         committed == generated,
-        "openapi/openapi.json is stale: run UPDATE_OPENAPI=1 cargo test --test api_docs and commit it"
+        "openapi/openapi.json is stale: run UPDATE_OPENAPI=1 cargo test --test it api_docs and commit it"
     );
     let v: serde_json::Value = serde_json::from_str(&committed).expect("json");
     assert!(
@@ -208,3 +208,41 @@ on_both!(metrics_need_an_admin_and_count_requests, |app| {
     assert!(text.contains("kaoping_checks_total 1"), "{text}");
     app.stop().await;
 });
+
+/// The length bounds the service enforces are the `maxLength` the document states.
+#[test]
+fn free_text_bounds_are_documented() {
+    use kaoping::service::text::{
+        CODE_MAX, DESCRIPTION_MAX, NAME_MAX, REASON_MAX, SECRET_MAX, URL_MAX,
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&kaoping::api::openapi_json()).expect("openapi json");
+    let cases: &[(&str, &str, usize)] = &[
+        ("DepartmentIn", "code", CODE_MAX),
+        ("DepartmentIn", "name", NAME_MAX),
+        ("DepartmentIn", "category", NAME_MAX),
+        ("DepartmentIn", "parent", CODE_MAX),
+        ("RoundIn", "title", NAME_MAX),
+        ("RoundIn", "rubric", CODE_MAX),
+        ("TokenIn", "department", CODE_MAX),
+        ("TokenIn", "label", NAME_MAX),
+        ("ReviewerIn", "name", NAME_MAX),
+        ("ReviewerIn", "department", CODE_MAX),
+        ("ConflictIn", "department", CODE_MAX),
+        ("ConflictIn", "reason", REASON_MAX),
+        ("AssignmentIn", "department", CODE_MAX),
+        ("JudgmentIn", "reason", REASON_MAX),
+        ("RoundSettingsIn", "reason", REASON_MAX),
+        ("AppealIn", "item", CODE_MAX),
+        ("AppealIn", "reason", REASON_MAX),
+        ("AppealDecisionIn", "reason", REASON_MAX),
+        ("PublishIn", "reason", REASON_MAX),
+        ("WebhookIn", "url", URL_MAX),
+        ("WebhookIn", "secret", SECRET_MAX),
+        ("WebhookIn", "description", DESCRIPTION_MAX),
+    ];
+    for (schema, field, max) in cases {
+        let stated = &doc["components"]["schemas"][schema]["properties"][field]["maxLength"];
+        assert_eq!(stated.as_u64(), Some(*max as u64), "{schema}.{field}");
+    }
+}

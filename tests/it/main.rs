@@ -17,6 +17,7 @@ mod api_publish;
 mod api_review;
 mod api_rounds;
 mod api_submissions;
+mod api_unavailable;
 mod api_upload_limits;
 mod api_visibility;
 mod api_webhooks;

@@ -10,6 +10,9 @@ use utoipa::ToSchema;
 
 use kaoping_service::ServiceError;
 
+/// What a 503 `unavailable` asks the client to wait before trying again.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 /// An error as a client sees it; the cause chain goes to the log, not to the client.
 #[derive(Debug)]
 pub struct ApiError {
@@ -141,6 +144,14 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::AppealWindowClosed(m) => {
                 ApiError::new(S::CONFLICT, "appeal_window_closed", m.clone())
+            }
+            ServiceError::Unavailable(_) => {
+                tracing::warn!(error = %kaoping_domain::error_chain(&e), "database unavailable");
+                ApiError {
+                    retry_after: Some(UNAVAILABLE_RETRY_SECS),
+                    ..ApiError::new(S::SERVICE_UNAVAILABLE, "unavailable", e.to_string())
+                        .with_details(json!({ "retry_after_seconds": UNAVAILABLE_RETRY_SECS }))
+                }
             }
             ServiceError::Rubric(_) | ServiceError::Store(_) | ServiceError::Json(_) => {
                 tracing::error!(error = %kaoping_domain::error_chain(&e), "internal error");

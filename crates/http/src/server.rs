@@ -25,6 +25,8 @@ pub struct ServerConfig {
     pub workers: Option<usize>,
     /// How webhook deliveries are polled, retried and timed out.
     pub webhooks: WebhookConfig,
+    /// How long a request waits for a database connection or lock before it is answered 503.
+    pub db_wait: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -37,6 +39,7 @@ impl ServerConfig {
             admin_token: None,
             workers: None,
             webhooks: WebhookConfig::default(),
+            db_wait: kaoping_store::DEFAULT_DB_WAIT,
         }
     }
 }
@@ -81,7 +84,7 @@ pub fn prepare(config: &ServerConfig) -> Result<Service, ServerError> {
         url: redact(&config.database_url),
         source,
     };
-    let store = Store::connect(&config.database_url).map_err(store_err)?;
+    let store = Store::connect_waiting(&config.database_url, config.db_wait).map_err(store_err)?;
     store.migrate().map_err(store_err)?;
     Ok(Service::new(
         store,

@@ -1,5 +1,6 @@
 //! Release of results to departments, and appeals (复核) within the round's window.
 
+use super::text::FreeText as _;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -114,6 +115,7 @@ impl Service {
                 "a department appeals only its own sheet, not {code}'s"
             )));
         }
+        input.check_text()?;
         let r = self.reviewed(caller, round_id, code)?;
         if !matches!(r.round.state, RoundState::Released | RoundState::Published) {
             return Err(ServiceError::Conflict(format!(
@@ -269,6 +271,7 @@ impl Service {
                 )))
             }
         }
+        input.check_text()?;
         let found = self
             .store
             .appeals(round_id, None)?

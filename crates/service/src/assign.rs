@@ -1,5 +1,6 @@
 //! Reviewers, conflicts of interest (回避), assignments and each reviewer's queue.
 
+use super::text::FreeText as _;
 use std::collections::BTreeMap;
 
 use super::audit::{entry, AuditBuild};
@@ -71,6 +72,7 @@ impl Service {
         input: ReviewerIn,
     ) -> ServiceResult<ReviewerView> {
         caller.require(&[Role::Admin])?;
+        input.check_text()?;
         let row = self.new_reviewer(&input.name, input.department.as_deref(), input.lead)?;
         Ok(reviewer_view(row, &[]))
     }
@@ -152,6 +154,7 @@ impl Service {
                 ))
             }
         }
+        input.check_text()?;
         let reviewer = self.store.reviewer(reviewer_id)?.ok_or_else(|| {
             ServiceError::NotFound(format!("reviewer {reviewer_id} does not exist"))
         })?;
@@ -225,6 +228,7 @@ impl Service {
         input: AssignmentIn,
     ) -> ServiceResult<AssignmentView> {
         let round = self.assignable_round(caller, round_id)?;
+        input.check_text()?;
         if !round.departments.contains(&input.department) {
             return Err(ServiceError::NotFound(format!(
                 "department {} does not take part in round {round_id}",

@@ -127,6 +127,9 @@ impl Service {
         label: Option<&str>,
         reviewer: Option<i64>,
     ) -> ServiceResult<TokenCreated> {
+        use super::text::{check_opt, Kind, CODE_MAX, NAME_MAX};
+        check_opt("department", department, CODE_MAX, Kind::Line)?;
+        check_opt("label", label, NAME_MAX, Kind::Line)?;
         if role == Role::Reviewer {
             return self.create_reviewer_token(department, label, reviewer);
         }

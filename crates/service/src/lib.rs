@@ -18,6 +18,7 @@ mod review;
 mod review_views;
 mod rounds;
 mod submissions;
+pub mod text;
 mod views;
 mod webhooks;
 
@@ -80,6 +81,9 @@ pub enum ServiceError {
     Rubric(#[from] RubricError),
     #[error("storage failed")]
     Store(#[source] StoreError),
+    /// The database is unreachable or locked beyond the bounded wait: try again shortly.
+    #[error("数据库暂时不可用，请稍后重试")]
+    Unavailable(#[source] StoreError),
     #[error("cannot encode a stored document")]
     Json(#[from] serde_json::Error),
 }
@@ -91,6 +95,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Missing(m) => ServiceError::NotFound(m),
             StoreError::ConflictOfInterest(m) => ServiceError::ConflictOfInterest(m),
             StoreError::PreconditionFailed(m) => ServiceError::PreconditionFailed(m),
+            other if other.is_unavailable() => ServiceError::Unavailable(other),
             other => ServiceError::Store(other),
         }
     }

@@ -1,6 +1,7 @@
 //! 结果公布: publishing a round's results as immutable versions, and reading them back:
 //! versions and their differences, rankings, exports, a department's own published sheet.
 
+use super::text::FreeText as _;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -153,6 +154,7 @@ impl Service {
         input: PublishIn,
     ) -> ServiceResult<PublicationView> {
         caller.require(&[Role::Admin])?;
+        input.check_text()?;
         let round = self.round(caller, round_id)?;
         if round.state == RoundState::Open {
             return Err(ServiceError::Conflict(format!(

@@ -15,6 +15,7 @@ use kaoping_domain::rubric::{GradeCut, TieRule};
 pub struct PublishIn {
     #[serde(default)]
     #[schema(example = "复核后更正：汨罗市财政局 report_timeliness")]
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
 }
 

@@ -1,6 +1,7 @@
 //! Judging: each item's state for a reviewer, judgments, a lead reviewer's reconciliation,
 //! overrides, all written under If-Match; and the round's review status.
 
+use super::text::FreeText as _;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -481,6 +482,7 @@ impl Service {
         caller.require(&[Role::Reviewer])?;
         let me = self.me_reviewer(caller)?;
         self.refuse_conflict(&me, code)?;
+        input.check_text()?;
         let assigned = self
             .store
             .assignments(round_id, Some(me.id))?
@@ -560,6 +562,7 @@ impl Service {
         if_match: Option<&str>,
     ) -> ServiceResult<ItemReview> {
         let by = self.lead_or_admin(caller, code)?;
+        input.check_text()?;
         let r = self.reviewed(caller, round_id, code)?;
         Self::require_closed(&r.round)?;
         let rubric_item = self.rubric_item(&r, item)?;
@@ -610,6 +613,7 @@ impl Service {
         if_match: Option<&str>,
     ) -> ServiceResult<ItemReview> {
         self.may_review(caller, round_id, code)?;
+        input.check_text()?;
         let by = match caller.role {
             Role::Reviewer => self.me_reviewer(caller)?.name,
             _ => caller.actor(),

@@ -14,9 +14,11 @@ use kaoping_domain::rubric::Band;
 #[serde(deny_unknown_fields)]
 pub struct ReviewerIn {
     #[schema(example = "张三")]
+    #[schema(max_length = 200)]
     pub name: String,
     /// The department the reviewer belongs to: they are never assigned to it.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub department: Option<String>,
     /// A lead reviewer (评审组长) reconciles judgments and decides appeals.
     #[serde(default)]
@@ -38,7 +40,9 @@ pub struct ReviewerView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConflictIn {
+    #[schema(max_length = 64)]
     pub department: String,
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -53,6 +57,7 @@ pub struct ConflictView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentIn {
+    #[schema(max_length = 64)]
     pub department: String,
     pub reviewer: i64,
 }
@@ -124,6 +129,7 @@ pub struct JudgmentIn {
     #[schema(value_type = Option<Vec<String>>)]
     pub sub_scores: Option<Vec<Decimal>>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -215,6 +221,7 @@ pub struct RoundSettingsIn {
     /// Published rankings and exports readable without a token (公开).
     #[serde(default)]
     pub public_results: Option<bool>,
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -222,7 +229,9 @@ pub struct RoundSettingsIn {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppealIn {
+    #[schema(max_length = 64)]
     pub item: String,
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -238,6 +247,7 @@ pub struct AppealDecisionIn {
     #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub sub_scores: Option<Vec<Decimal>>,
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 

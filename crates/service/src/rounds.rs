@@ -1,5 +1,6 @@
 //! Departments and rounds.
 
+use super::text::FreeText as _;
 use serde_json::json;
 
 use super::audit::{entry, AuditBuild};
@@ -91,6 +92,7 @@ impl Service {
         input: DepartmentIn,
     ) -> ServiceResult<Department> {
         caller.require(&[Role::Admin])?;
+        input.check_text()?;
         non_empty("code", &input.code)?;
         non_empty("name", &input.name)?;
         non_empty("category", &input.category)?;
@@ -131,6 +133,7 @@ impl Service {
 
     pub fn create_round(&self, caller: &Caller, input: RoundIn) -> ServiceResult<Round> {
         caller.require(&[Role::Admin])?;
+        input.check_text()?;
         non_empty("title", &input.title)?;
         if !(2000..=2100).contains(&input.year) {
             return Err(ServiceError::invalid(
@@ -270,6 +273,7 @@ impl Service {
         input: RoundSettingsIn,
     ) -> ServiceResult<Round> {
         caller.require(&[Role::Admin])?;
+        input.check_text()?;
         non_empty("reason", &input.reason)?;
         let current = self.round(caller, id)?;
         let (start, end) = self.calendar.coverage();

@@ -13,14 +13,18 @@ use super::Role;
 pub struct DepartmentIn {
     /// 部门编码, unique, e.g. "430611001".
     #[schema(example = "430611001")]
+    #[schema(max_length = 64)]
     pub code: String,
     #[schema(example = "岳阳市君山区数据局")]
+    #[schema(max_length = 200)]
     pub name: String,
     /// e.g. 县区, 市直.
     #[schema(example = "县区")]
+    #[schema(max_length = 200)]
     pub category: String,
     /// The parent department's code, if any.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub parent: Option<String>,
 }
 
@@ -42,14 +46,17 @@ pub struct RoundIn {
     #[schema(example = 2024)]
     pub year: i32,
     #[schema(example = "2024年度部门整体支出绩效自评考核")]
+    #[schema(max_length = 200)]
     pub title: String,
     /// The last day to submit (Asia/Shanghai).
     #[schema(value_type = String, example = "2025-05-10")]
     pub deadline: NaiveDate,
     /// Rubric id; pinned to the round when it opens.
     #[schema(example = "yueyang-2024")]
+    #[schema(max_length = 64)]
     pub rubric: String,
     /// Codes of the departments taking part.
+    #[schema(max_items = 100000)]
     pub departments: Vec<String>,
     /// Reviewers per submission when assigned automatically (default 2).
     #[serde(default)]
@@ -124,9 +131,11 @@ pub struct TokenIn {
     pub role: Role,
     /// Required for, and only for, a department token.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub department: Option<String>,
     /// A note on who holds it (a new reviewer's name).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub label: Option<String>,
     /// For a reviewer token: the reviewer it stands for; a new reviewer when absent.
     #[serde(default)]

@@ -3,6 +3,7 @@
 //!
 //! The secret is taken once and never given back: not in a view, not in a log, not in `Debug`.
 
+use super::text::FreeText as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,22 +12,22 @@ use super::{Caller, Role, Service, ServiceError, ServiceResult};
 use crate::webhook::{validate_secret, validate_url, WebhookError};
 use kaoping_store::{from_micros, micros, AttemptRow, DeliveryRow, WebhookRow};
 
-/// Longest description accepted.
-const MAX_DESCRIPTION_CHARS: usize = 500;
-
 /// A webhook to register.
 #[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookIn {
     /// Where events are POSTed: http:// or https://, at most 2000 characters.
     #[schema(example = "https://dashboard.example.gov.cn/hooks/kaoping")]
+    #[schema(max_length = 2000)]
     pub url: String,
     /// The HMAC-SHA256 key of the `X-Kaoping-Signature-256` header, 16 to 256 characters. It is
     /// never shown again.
     #[schema(example = "change-me-to-a-long-random-secret")]
+    #[schema(max_length = 256)]
     pub secret: String,
     #[serde(default)]
     #[schema(example = "市财政局绩效看板")]
+    #[schema(max_length = 500)]
     pub description: Option<String>,
 }
 
@@ -162,6 +163,7 @@ impl Service {
     /// Registers a webhook (admin); it receives every publication from now on.
     pub fn create_webhook(&self, caller: &Caller, input: WebhookIn) -> ServiceResult<Webhook> {
         caller.require(&[Role::Admin])?;
+        input.check_text()?;
         let url = input.url.trim();
         validate_url(url)?;
         validate_secret(&input.secret)?;
@@ -170,12 +172,6 @@ impl Service {
             .as_deref()
             .map(str::trim)
             .filter(|d| !d.is_empty());
-        if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
-            return Err(ServiceError::invalid(
-                "description",
-                format!("the description is longer than {MAX_DESCRIPTION_CHARS} characters"),
-            ));
-        }
         let row = self
             .store
             .insert_webhook(url, &input.secret, description, micros(self.now()))?;

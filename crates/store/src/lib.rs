@@ -26,7 +26,7 @@ pub use archive::{
     ReviewItemRow, RoundDump, SubmissionDump, TokenRef,
 };
 pub use departments::{DepartmentRow, NewDepartment};
-pub use pool::{Backend, DbPool};
+pub use pool::{Backend, DbPool, DEFAULT_DB_WAIT};
 pub use publications::{NewPublication, PublicationMeta, PublicationRow};
 pub use review::{
     AuditRow, ItemChange, JudgmentRow, NewAudit, Prior, ResolutionRow, ReviewRows, Versions,
@@ -73,6 +73,29 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database is unreachable, gone away or locked for longer than the wait: worth trying
+    /// again later, not the request's fault nor a bug.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match self {
+            StoreError::Pool(_) | StoreError::Connect(_) => true,
+            StoreError::Query(E::DatabaseError(
+                K::ClosedConnection | K::UnableToSendCommand,
+                _,
+            )) => true,
+            StoreError::Query(E::DatabaseError(_, info)) => {
+                let m = info.message();
+                // SQLite's SQLITE_BUSY / SQLITE_LOCKED once busy_timeout has run out
+                m.contains("database is locked")
+                    || m.contains("database table is locked")
+                    || m.contains("terminating connection")
+                    || m.contains("server closed the connection")
+                    || m.contains("no connection to the server")
+            }
+            _ => false,
+        }
+    }
+
     /// A unique constraint refused the write.
     pub fn is_unique_violation(&self) -> bool {
         matches!(
@@ -155,7 +178,12 @@ pub(crate) use {lock_department, with_conn, write_tx};
 impl Store {
     /// Connects to `url` (`postgres://…`, `sqlite://PATH`, or a bare file path for SQLite).
     pub fn connect(url: &str) -> StoreResult<Store> {
-        let pool = DbPool::connect(url)?;
+        Self::connect_waiting(url, pool::DEFAULT_DB_WAIT)
+    }
+
+    /// [`Store::connect`], a request waiting at most `wait` for a connection or a lock.
+    pub fn connect_waiting(url: &str, wait: std::time::Duration) -> StoreResult<Store> {
+        let pool = DbPool::connect(url, wait)?;
         let sqlite_writer = Arc::default();
         let checkpointer = match &pool {
             DbPool::Sqlite(p) => {

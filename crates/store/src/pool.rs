@@ -21,19 +21,27 @@ pub enum Backend {
     Postgres,
 }
 
-/// WAL for concurrent readers, enforced foreign keys, a wait instead of SQLITE_BUSY, and no
-/// checkpoints in a request: `checkpoint.rs` runs them on their own thread.
+/// How long a request waits for the database (a pooled connection, a SQLite lock) before it is
+/// answered "unavailable" instead: bounded, so that a database that is down or locked gives a
+/// quick 503, not a hang.
+pub const DEFAULT_DB_WAIT: Duration = Duration::from_secs(5);
+
+/// WAL for concurrent readers, enforced foreign keys, a bounded wait instead of SQLITE_BUSY, and
+/// no checkpoints in a request: `checkpoint.rs` runs them on their own thread.
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    busy_ms: u128,
+}
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // busy_timeout first, so the statements after it wait rather than fail; journal_mode is
         // a property of the file, set once when the pool is built
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
              PRAGMA wal_autocheckpoint = 0;",
-        )
+            self.busy_ms
+        ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
 }
@@ -63,13 +71,14 @@ pub(super) fn with_migration_lock<T>(
 }
 
 impl DbPool {
-    pub fn connect(url: &str) -> StoreResult<DbPool> {
+    /// A pool on `url`; a request waits at most `wait` for a connection or a lock.
+    pub fn connect(url: &str, wait: Duration) -> StoreResult<DbPool> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // connect once outside the pool so PostgreSQL's own message reaches the operator
             PgConnection::establish(url).map_err(StoreError::Connect)?;
             let pool = r2d2::Pool::builder()
                 .max_size(16)
-                .connection_timeout(Duration::from_secs(10))
+                .connection_timeout(wait)
                 .build(ConnectionManager::<PgConnection>::new(url))?;
             return Ok(DbPool::Pg(pool));
         }
@@ -81,8 +90,10 @@ impl DbPool {
         first.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
         let pool = r2d2::Pool::builder()
             .max_size(8)
-            .connection_timeout(Duration::from_secs(10))
-            .connection_customizer(Box::new(SqlitePragmas))
+            .connection_timeout(wait)
+            .connection_customizer(Box::new(SqlitePragmas {
+                busy_ms: wait.as_millis(),
+            }))
             .build(ConnectionManager::<SqliteConnection>::new(path))?;
         Ok(DbPool::Sqlite(pool))
     }
