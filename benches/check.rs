@@ -1,5 +1,6 @@
 //! Checking a whole package in-process: the 君山区 and 汨罗市 fixtures under the default rubric.
 //! Target (issue "Scoring core"): under 1 ms per package on the 2-core CI machine.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark set-up, not the product
 
 use std::hint::black_box;
 

@@ -1,6 +1,7 @@
 //! Reading a whole report and checking it: the 汨罗市 report from its text export, and the same
 //! report as a .docx (written from the text's paragraphs and tables, as the round-trip test does).
 //! Targets (issue "Ingest"): parse + check under 5 ms from text, under 20 ms from .docx.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark set-up, not the product
 
 #[path = "../tests/it/support/docx_gen.rs"]
 #[allow(dead_code)] // the tests use the rest

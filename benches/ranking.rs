@@ -3,6 +3,7 @@
 //! encoding one 100-row page of `GET /api/v1/rounds/{id}/rankings` as JSON. The server computes a
 //! ranking once per version and tie rule (then serves pages from memory), so these say what the
 //! first reader pays and what every reader pays.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark set-up, not the product
 
 use std::hint::black_box;
 

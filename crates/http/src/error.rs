@@ -94,10 +94,39 @@ impl ResponseError for ApiError {
         response.json(ErrorEnvelope {
             error: ErrorBody {
                 code: self.code.to_string(),
-                message: self.message.clone(),
-                details: self.details.clone(),
+                message: excerpt(&self.message, MESSAGE_MAX_CHARS),
+                details: excerpts(&self.details),
             },
         })
+    }
+}
+
+/// The longest message an error carries: messages quote the offending input (a bad decimal,
+/// an unknown value), and a 10 MB input must not come back as a 10 MB error.
+pub const MESSAGE_MAX_CHARS: usize = 300;
+/// The longest string inside `details`.
+const DETAIL_MAX_CHARS: usize = 120;
+
+/// At most `max` characters of `text`, with "…" where it was cut.
+fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// `details` with every string cut to [`DETAIL_MAX_CHARS`].
+fn excerpts(details: &Value) -> Value {
+    match details {
+        Value::String(s) => Value::String(excerpt(s, DETAIL_MAX_CHARS)),
+        Value::Array(items) => Value::Array(items.iter().map(excerpts).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| (excerpt(k, DETAIL_MAX_CHARS), excerpts(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -253,4 +282,23 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
         actix_web::http::header::HeaderValue::from_static(allow),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_echoes_only_an_excerpt_of_the_input() {
+        let huge = "9".repeat(10 * 1024 * 1024);
+        let e = ApiError::invalid(&huge, format!("not a decimal: {huge}"));
+        let r = e.error_response();
+        let body = actix_web::body::to_bytes(r.into_body());
+        let bytes = futures_util::FutureExt::now_or_never(body)
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        assert!(bytes.len() < 2048, "{} bytes", bytes.len());
+        assert_eq!(excerpt("汨罗市数据局", 3), "汨罗市…");
+        assert_eq!(excerpt("短", 3), "短");
+    }
 }

@@ -121,6 +121,7 @@ impl WorkCalendar {
         EMBEDDED.get_or_init(|| {
             // Cannot fail in practice: the unit test `embedded_calendar_parses` parses exactly
             // these bytes, so a broken file fails the build's tests, not a user's run.
+            #[allow(clippy::expect_used)]
             WorkCalendar::from_toml_str(EMBEDDED_TOML, EMBEDDED_ORIGIN)
                 .expect("embedded rubric/calendars/cn-workdays.toml must be a valid calendar")
         })
