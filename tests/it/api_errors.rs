@@ -435,3 +435,32 @@ on_both!(bad_submission_bodies_are_4xx_never_500, |app| {
     assert!(history(&app, round, JUNSHAN_CODE).await.is_empty());
     app.stop().await;
 });
+
+on_both!(
+    a_caller_who_may_never_write_hears_403_before_any_word_on_its_body,
+    |app| {
+        let viewer = app.token("viewer").await;
+        let reviewer = app.token("reviewer").await;
+        for (path, token) in [
+            ("/api/v1/rounds", &viewer),
+            ("/api/v1/departments", &viewer),
+            ("/api/v1/rounds", &reviewer),
+            ("/api/v1/webhooks", &reviewer),
+        ] {
+            let r = app
+                .post(path, Some(token), json!({ "not": "what this route takes" }))
+                .await;
+            assert_error(r, 403, "forbidden").await;
+        }
+        // an admin with the same body is told what is wrong with it
+        let r = app
+            .post(
+                "/api/v1/rounds",
+                Some(ADMIN),
+                json!({ "not": "what this route takes" }),
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 422);
+        app.stop().await;
+    }
+);

@@ -70,6 +70,21 @@ impl ApiError {
         }
     }
 
+    /// The API error inside an actix-web error (the extractors' error handlers make them), or a
+    /// 400 naming what actix-web said.
+    pub fn from_actix(e: &actix_web::Error) -> Self {
+        match e.as_error::<ApiError>() {
+            Some(api) => ApiError {
+                status: api.status,
+                code: api.code,
+                message: api.message.clone(),
+                details: api.details.clone(),
+                retry_after: api.retry_after,
+            },
+            None => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()),
+        }
+    }
+
     pub fn with_details(mut self, details: Value) -> Self {
         self.details = details;
         self

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::auth::{blocking, Auth};
+use super::auth::{blocking, roles, Auth, JsonBody, Require};
 use super::error::{ApiError, ErrorEnvelope};
 use kaoping_service::{
     Department, DepartmentIn, Role, Round, RoundIn, Service, TokenCreated, TokenIn,
@@ -18,10 +18,11 @@ type Svc = web::Data<Service>;
     security(("bearer" = [])))]
 pub async fn create_department(
     s: Svc,
-    Auth(c): Auth,
-    body: web::Json<DepartmentIn>,
+    Require(c): Require<{ roles::ADMIN }>,
+    body: JsonBody<DepartmentIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let d = blocking(move || s.create_department(&c, body.into_inner())).await?;
+    let body = body.into_inner()?;
+    let d = blocking(move || s.create_department(&c, body)).await?;
     Ok(HttpResponse::Created().json(d))
 }
 
@@ -38,9 +39,10 @@ pub async fn list_departments(s: Svc, Auth(c): Auth) -> Result<HttpResponse, Api
     security(("bearer" = [])))]
 pub async fn create_token(
     s: Svc,
-    Auth(c): Auth,
-    body: web::Json<TokenIn>,
+    Require(c): Require<{ roles::ADMIN }>,
+    body: JsonBody<TokenIn>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let t = blocking(move || {
         c.require(&[Role::Admin])?;
         s.create_token(
@@ -76,10 +78,11 @@ pub async fn revoke_token(
     security(("bearer" = [])))]
 pub async fn create_round(
     s: Svc,
-    Auth(c): Auth,
-    body: web::Json<RoundIn>,
+    Require(c): Require<{ roles::ADMIN }>,
+    body: JsonBody<RoundIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let r = blocking(move || s.create_round(&c, body.into_inner())).await?;
+    let body = body.into_inner()?;
+    let r = blocking(move || s.create_round(&c, body)).await?;
     Ok(HttpResponse::Created().json(r))
 }
 

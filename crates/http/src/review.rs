@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::auth::{blocking, Auth};
+use super::auth::{blocking, roles, Auth, JsonBody, Require};
 use super::conditional::if_match;
 use super::error::{ApiError, ErrorEnvelope};
 use super::submissions::{download, evidence_files, read_parts};
@@ -39,23 +39,12 @@ async fn write(
     c: kaoping_service::Caller,
     path: ItemPath,
     req: &HttpRequest,
-    body: web::Json<JudgmentIn>,
+    body: JudgmentIn,
     f: ItemWrite,
 ) -> Result<HttpResponse, ApiError> {
     let (round_id, code, item) = path.into_inner();
     let tag = if_match(req);
-    let r = blocking(move || {
-        f(
-            &s,
-            &c,
-            round_id,
-            &code,
-            &item,
-            body.into_inner(),
-            tag.as_deref(),
-        )
-    })
-    .await?;
+    let r = blocking(move || f(&s, &c, round_id, &code, &item, body, tag.as_deref())).await?;
     Ok(item_response(r))
 }
 
@@ -77,10 +66,11 @@ pub async fn me(s: Svc, Auth(c): Auth) -> Result<HttpResponse, ApiError> {
     responses((status = 201, body = ReviewerView), (status = 422, body = ErrorEnvelope)), security(("bearer" = [])))]
 pub async fn create_reviewer(
     s: Svc,
-    Auth(c): Auth,
-    body: web::Json<ReviewerIn>,
+    Require(c): Require<{ roles::ADMIN }>,
+    body: JsonBody<ReviewerIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let r = blocking(move || s.create_reviewer(&c, body.into_inner())).await?;
+    let body = body.into_inner()?;
+    let r = blocking(move || s.create_reviewer(&c, body)).await?;
     Ok(HttpResponse::Created().json(r))
 }
 
@@ -99,11 +89,12 @@ pub async fn list_reviewers(s: Svc, Auth(c): Auth) -> Result<HttpResponse, ApiEr
     security(("bearer" = [])))]
 pub async fn declare_conflict(
     s: Svc,
-    Auth(c): Auth,
+    Require(c): Require<{ roles::ADMIN | roles::REVIEWER }>,
     id: web::Path<i64>,
-    body: web::Json<ConflictIn>,
+    body: JsonBody<ConflictIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let r = blocking(move || s.declare_conflict(&c, id.into_inner(), body.into_inner())).await?;
+    let body = body.into_inner()?;
+    let r = blocking(move || s.declare_conflict(&c, id.into_inner(), body)).await?;
     Ok(HttpResponse::Created().json(r))
 }
 
@@ -121,11 +112,12 @@ pub async fn queue(s: Svc, Auth(c): Auth) -> Result<HttpResponse, ApiError> {
     security(("bearer" = [])))]
 pub async fn update_round(
     s: Svc,
-    Auth(c): Auth,
+    Require(c): Require<{ roles::ADMIN }>,
     id: web::Path<i64>,
-    body: web::Json<RoundSettingsIn>,
+    body: JsonBody<RoundSettingsIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let r = blocking(move || s.update_round(&c, id.into_inner(), body.into_inner())).await?;
+    let body = body.into_inner()?;
+    let r = blocking(move || s.update_round(&c, id.into_inner(), body)).await?;
     Ok(HttpResponse::Ok().json(r))
 }
 
@@ -145,11 +137,12 @@ pub async fn release(s: Svc, Auth(c): Auth, id: web::Path<i64>) -> Result<HttpRe
     security(("bearer" = [])))]
 pub async fn assign(
     s: Svc,
-    Auth(c): Auth,
+    Require(c): Require<{ roles::ADMIN | roles::REVIEWER }>,
     id: web::Path<i64>,
-    body: web::Json<AssignmentIn>,
+    body: JsonBody<AssignmentIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = blocking(move || s.assign(&c, id.into_inner(), body.into_inner())).await?;
+    let body = body.into_inner()?;
+    let a = blocking(move || s.assign(&c, id.into_inner(), body)).await?;
     Ok(HttpResponse::Created().json(a))
 }
 
@@ -261,11 +254,12 @@ pub async fn item_review(s: Svc, Auth(c): Auth, path: ItemPath) -> Result<HttpRe
     security(("bearer" = [])))]
 pub async fn put_judgment(
     s: Svc,
-    Auth(c): Auth,
+    Require(c): Require<{ roles::REVIEWER }>,
     path: ItemPath,
     req: HttpRequest,
-    body: web::Json<JudgmentIn>,
+    body: JsonBody<JudgmentIn>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     write(s, c, path, &req, body, Service::put_judgment).await
 }
 
@@ -279,11 +273,12 @@ pub async fn put_judgment(
     security(("bearer" = [])))]
 pub async fn put_decision(
     s: Svc,
-    Auth(c): Auth,
+    Require(c): Require<{ roles::ADMIN | roles::REVIEWER }>,
     path: ItemPath,
     req: HttpRequest,
-    body: web::Json<JudgmentIn>,
+    body: JsonBody<JudgmentIn>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     write(s, c, path, &req, body, Service::put_decision).await
 }
 
@@ -297,11 +292,12 @@ pub async fn put_decision(
     security(("bearer" = [])))]
 pub async fn put_override(
     s: Svc,
-    Auth(c): Auth,
+    Require(c): Require<{ roles::ADMIN | roles::REVIEWER }>,
     path: ItemPath,
     req: HttpRequest,
-    body: web::Json<JudgmentIn>,
+    body: JsonBody<JudgmentIn>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     write(s, c, path, &req, body, Service::put_override).await
 }
 
@@ -441,16 +437,15 @@ pub async fn round_appeals(
     security(("bearer" = [])))]
 pub async fn decide_appeal(
     s: Svc,
-    Auth(c): Auth,
+    Require(c): Require<{ roles::ADMIN | roles::REVIEWER }>,
     path: web::Path<(i64, i64)>,
     req: HttpRequest,
-    body: web::Json<AppealDecisionIn>,
+    body: JsonBody<AppealDecisionIn>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner()?;
     let (round_id, appeal) = path.into_inner();
     let tag = if_match(&req);
-    let a =
-        blocking(move || s.decide_appeal(&c, round_id, appeal, body.into_inner(), tag.as_deref()))
-            .await?;
+    let a = blocking(move || s.decide_appeal(&c, round_id, appeal, body, tag.as_deref())).await?;
     Ok(HttpResponse::Ok().json(a))
 }
 

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::auth::{blocking, Auth};
+use super::auth::{blocking, roles, Auth, JsonBody, Require};
 use super::error::{ApiError, ErrorEnvelope};
 use kaoping_service::{Delivery, Service, Webhook, WebhookIn};
 
@@ -16,10 +16,11 @@ type Svc = web::Data<Service>;
     security(("bearer" = [])))]
 pub async fn create_webhook(
     s: Svc,
-    Auth(c): Auth,
-    body: web::Json<WebhookIn>,
+    Require(c): Require<{ roles::ADMIN }>,
+    body: JsonBody<WebhookIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let w = blocking(move || s.create_webhook(&c, body.into_inner())).await?;
+    let body = body.into_inner()?;
+    let w = blocking(move || s.create_webhook(&c, body)).await?;
     Ok(HttpResponse::Created().json(w))
 }
 
