@@ -2,7 +2,7 @@
 
 use calamine::Dimensions;
 
-use super::{RawSheet, MAX_GRID_CELLS};
+use super::RawSheet;
 use crate::ingest::{Block, Cell, IngestError, Merge, Paragraph, Table};
 
 fn is_blank(text: &str) -> bool {
@@ -52,6 +52,7 @@ pub(super) fn layout(
     sheet: &str,
     raw: RawSheet,
     budget: &mut usize,
+    limit: usize,
     blocks: &mut Vec<Block>,
     name: &str,
 ) -> Result<(), IngestError> {
@@ -100,7 +101,7 @@ pub(super) fn layout(
             name: name.into(),
             detail: format!(
                 "sheet \"{sheet}\" spans {height} rows × {width} columns, more than the \
-                 {MAX_GRID_CELLS} cells kaoping reads from a workbook; delete unused rows and \
+                 {limit} cells kaoping reads from a workbook; delete unused rows and \
                  columns (or cells typed far from the tables) and resubmit"
             ),
         });
