@@ -2,7 +2,7 @@
 
 use calamine::Dimensions;
 
-use super::RawSheet;
+use super::{RawSheet, MAX_GRID_CELLS};
 use crate::ingest::{Block, Cell, IngestError, Merge, Paragraph, Table};
 
 fn is_blank(text: &str) -> bool {
@@ -52,7 +52,6 @@ pub(super) fn layout(
     sheet: &str,
     raw: RawSheet,
     budget: &mut usize,
-    limit: usize,
     blocks: &mut Vec<Block>,
     name: &str,
 ) -> Result<(), IngestError> {
@@ -101,7 +100,7 @@ pub(super) fn layout(
             name: name.into(),
             detail: format!(
                 "sheet \"{sheet}\" spans {height} rows × {width} columns, more than the \
-                 {limit} cells kaoping reads from a workbook; delete unused rows and \
+                 {MAX_GRID_CELLS} cells kaoping reads from a workbook; delete unused rows and \
                  columns (or cells typed far from the tables) and resubmit"
             ),
         });

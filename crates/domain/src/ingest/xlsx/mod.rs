@@ -59,9 +59,9 @@ use super::{Merge, Paragraph, Table};
 use grid::layout;
 use numfmt::{display, NumFmt};
 
-/// The most grid positions read from one workbook, all sheets together, by default
-/// ([`ReadLimits::cells`]). A department's workbook has a few thousand; a sheet whose used
-/// range is far larger is a stray cell far away or an attack.
+/// The most grid positions read from one workbook, all sheets together (blank ones too; the
+/// cells with a value are held to [`ReadLimits::cells`]). A department's workbook has a few
+/// thousand; a sheet whose used range is far larger is a stray cell far away or an attack.
 pub const MAX_GRID_CELLS: usize = 2_000_000;
 
 const EXPECTED: &str = ".xlsx";
@@ -108,7 +108,7 @@ fn read_workbook(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Docume
         Xlsx::new(Cursor::new(bytes)).map_err(|e| calamine_error(e, name))?;
     let sheets = workbook.sheets_metadata().to_vec();
     let mut text = Budget::new(*limits);
-    let mut budget = limits.cells;
+    let mut budget = MAX_GRID_CELLS;
     let mut formats = None;
     let mut blocks = Vec::new();
     for sheet in &sheets {
@@ -119,14 +119,7 @@ fn read_workbook(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Docume
         else {
             continue;
         };
-        layout(
-            &sheet.name,
-            raw,
-            &mut budget,
-            limits.cells,
-            &mut blocks,
-            name,
-        )?;
+        layout(&sheet.name, raw, &mut budget, &mut blocks, name)?;
     }
     if blocks.is_empty() {
         return Err(IngestError::NoTable { name: name.into() });
@@ -376,8 +369,12 @@ fn read_sheet(
         // charged before it is copied: one shared string shown by many cells costs its length
         // for every cell, so it cannot multiply memory past the text budget
         let value = cell.get_value();
-        charge(budget, value).map_err(|e| e.into_error(name))?;
+        let charged = charge(budget, value).map_err(|e| e.into_error(name))?;
         let text = display(value, format);
+        if !charged {
+            // a number or date, shown through its format: short, charged as shown
+            budget.text(text.len()).map_err(|e| e.into_error(name))?;
+        }
         if text.is_empty() {
             continue;
         }
@@ -400,14 +397,15 @@ fn sheet_error(error: XlsxError, sheet: &str, name: &str) -> IngestError {
     }
 }
 
-/// Charges a cell's text, by the length of the string it shows (a number's text is short).
-fn charge(budget: &mut Budget, value: &DataRef<'_>) -> Result<(), Exceeded> {
+/// Charges a string cell's text by the length of the string it shows, before it is copied;
+/// false for a value whose text is only known once formatted.
+fn charge(budget: &mut Budget, value: &DataRef<'_>) -> Result<bool, Exceeded> {
     let len = match value {
         DataRef::SharedString(s) => s.len(),
         DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
-        DataRef::Empty => return Ok(()),
-        _ => 32,
+        _ => return Ok(false),
     };
     budget.check_piece(len)?;
-    budget.text(len)
+    budget.text(len)?;
+    Ok(true)
 }

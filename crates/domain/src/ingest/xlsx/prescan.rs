@@ -20,6 +20,9 @@ enum Kind {
     Styles,
     /// `sheet` entries.
     Workbook,
+    /// `c` cells, all worksheets together: calamine takes a few microseconds for each, so a
+    /// sheet of millions is refused before it starts.
+    Worksheet,
 }
 
 fn kind_of(entry: &str) -> Option<Kind> {
@@ -33,6 +36,8 @@ fn kind_of(entry: &str) -> Option<Kind> {
         Some(Kind::Styles)
     } else if lower == "xl/workbook.xml" {
         Some(Kind::Workbook)
+    } else if lower.starts_with("xl/worksheets/") && lower.ends_with(".xml") {
+        Some(Kind::Worksheet)
     } else {
         None
     }
@@ -44,6 +49,7 @@ pub(super) fn check(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<(),
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(());
     };
+    let mut cells = 0usize;
     for index in 0..zip.len() {
         let Ok(entry) = zip.by_index(index) else {
             continue;
@@ -52,7 +58,7 @@ pub(super) fn check(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<(),
             continue;
         };
         let mut reader = Reader::from_reader(BufReader::new(entry));
-        scan(&mut reader, kind, limits).map_err(|e| e.into_error(name))?;
+        scan(&mut reader, kind, limits, &mut cells).map_err(|e| e.into_error(name))?;
     }
     Ok(())
 }
@@ -61,10 +67,18 @@ fn scan<R: std::io::BufRead>(
     reader: &mut Reader<R>,
     kind: Kind,
     limits: &ReadLimits,
+    cells: &mut usize,
 ) -> Result<(), Exceeded> {
     let mut budget = Budget::new(*limits);
     let mut buf = Vec::new();
-    let (mut depth, mut entries, mut in_entry, mut entry_text) = (0usize, 0usize, false, 0usize);
+    // cells are counted over all worksheets, the rest per part
+    let mut entries_here = 0usize;
+    let entries = if kind == Kind::Worksheet {
+        cells
+    } else {
+        &mut entries_here
+    };
+    let (mut depth, mut in_entry, mut entry_text) = (0usize, false, 0usize);
     loop {
         // a damaged part is calamine's to report, with its own message
         let Ok(event) = reader.read_event_into(&mut buf) else {
@@ -82,13 +96,14 @@ fn scan<R: std::io::BufRead>(
                 budget.count(Limit::Depth, depth)?;
             }
             if counted {
-                entries += 1;
+                *entries += 1;
                 let limit = match kind {
                     Kind::SharedStrings => Limit::Strings,
                     Kind::Styles => Limit::Styles,
                     Kind::Workbook => Limit::Sheets,
+                    Kind::Worksheet => Limit::Cells,
                 };
-                budget.count(limit, entries)?;
+                budget.count(limit, *entries)?;
                 in_entry = !empty && kind == Kind::SharedStrings;
                 entry_text = 0;
             }
@@ -117,6 +132,7 @@ fn counted(kind: Kind, local: &str) -> bool {
         Kind::SharedStrings => local == "si",
         Kind::Styles => local == "xf" || local == "numFmt",
         Kind::Workbook => local == "sheet",
+        Kind::Worksheet => local == "c",
     }
 }
 
@@ -125,7 +141,7 @@ mod tests {
     use super::*;
 
     fn run(kind: Kind, xml: &str, limits: &ReadLimits) -> Result<(), Exceeded> {
-        scan(&mut Reader::from_str(xml), kind, limits)
+        scan(&mut Reader::from_str(xml), kind, limits, &mut 0)
     }
 
     #[test]
