@@ -127,6 +127,8 @@ pub struct ServeArgs {
     /// Largest request body accepted (bytes).
     #[arg(long, env = "KAOPING_MAX_BODY_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Failed token authentications one address may make per window before further ones
     /// answer 429.
     #[arg(long, env = "KAOPING_AUTH_MAX_FAILURES", default_value_t = 10)]
@@ -150,6 +152,65 @@ pub struct ServeArgs {
     /// Fill the database with a demo round: the two real reports and generated departments.
     #[arg(long)]
     pub demo: bool,
+}
+
+/// Budgets on what departments upload (README, Security); the defaults are the domain's.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Bytes the XML parts of a .docx/.xlsx report may unpack to.
+    #[arg(long, env = "KAOPING_MAX_UNZIPPED_BYTES", default_value_t = READ.unzipped_bytes)]
+    pub max_unzipped_bytes: u64,
+    /// Bytes of text a report may hold (a shared string counts for every cell showing it).
+    #[arg(long, env = "KAOPING_MAX_TEXT_BYTES", default_value_t = READ.text_bytes)]
+    pub max_text_bytes: usize,
+    /// Bytes of one paragraph, cell, line or shared string.
+    #[arg(long, env = "KAOPING_MAX_PARAGRAPH_BYTES", default_value_t = READ.paragraph_bytes)]
+    pub max_paragraph_bytes: usize,
+    /// Paragraphs of a report (lines of a text file).
+    #[arg(long, env = "KAOPING_MAX_PARAGRAPHS", default_value_t = READ.paragraphs)]
+    pub max_paragraphs: usize,
+    /// Cells of a report, all tables and sheets together.
+    #[arg(long, env = "KAOPING_MAX_CELLS", default_value_t = READ.cells)]
+    pub max_cells: usize,
+    /// Entries of a workbook's shared-string table.
+    #[arg(long, env = "KAOPING_MAX_SHARED_STRINGS", default_value_t = READ.strings)]
+    pub max_shared_strings: usize,
+    /// Cell and number formats of a workbook.
+    #[arg(long, env = "KAOPING_MAX_STYLES", default_value_t = READ.styles)]
+    pub max_styles: usize,
+    /// Sheets of a workbook.
+    #[arg(long, env = "KAOPING_MAX_SHEETS", default_value_t = READ.sheets)]
+    pub max_sheets: usize,
+    /// How deep XML elements may nest.
+    #[arg(long, env = "KAOPING_MAX_XML_DEPTH", default_value_t = READ.depth)]
+    pub max_xml_depth: usize,
+    /// Evidence files one request may carry.
+    #[arg(long, env = "KAOPING_MAX_EVIDENCE_FILES", default_value_t = 100)]
+    pub max_evidence_files: usize,
+    /// Submissions one department may make to one round.
+    #[arg(long, env = "KAOPING_MAX_SUBMISSIONS_PER_ROUND", default_value_t = 100)]
+    pub max_submissions_per_round: u32,
+}
+
+const READ: ingest::ReadLimits = ingest::ReadLimits::DEFAULT;
+
+impl LimitArgs {
+    fn upload(&self) -> crate::service::UploadLimits {
+        crate::service::UploadLimits {
+            read: ingest::ReadLimits {
+                unzipped_bytes: self.max_unzipped_bytes,
+                text_bytes: self.max_text_bytes,
+                paragraph_bytes: self.max_paragraph_bytes,
+                paragraphs: self.max_paragraphs,
+                cells: self.max_cells,
+                strings: self.max_shared_strings,
+                styles: self.max_styles,
+                sheets: self.max_sheets,
+                depth: self.max_xml_depth,
+            },
+            submissions_per_round: self.max_submissions_per_round,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -503,6 +564,8 @@ fn serve(args: ServeArgs) -> Result<String, CliError> {
     init_logging(args.log_format);
     let mut config = ServerConfig::new(&args.bind, &args.db.database_url);
     config.api.max_body_bytes = args.max_body_bytes;
+    config.api.max_evidence_parts = args.limits.max_evidence_files;
+    config.upload = args.limits.upload();
     config.api.auth_throttle.max_failures = args.auth_max_failures;
     config.api.auth_throttle.window = std::time::Duration::from_secs(args.auth_failure_window);
     config.db_wait = std::time::Duration::from_secs(args.db_wait_seconds.max(1));

@@ -309,6 +309,7 @@ fn name_of(e: &IngestError) -> String {
         | IngestError::Corrupt { name, .. }
         | IngestError::Encrypted { name }
         | IngestError::ZipBomb { name, .. }
+        | IngestError::TooMuch { name, .. }
         | IngestError::Encoding { name }
         | IngestError::NoTable { name } => name.clone(),
     }

@@ -28,6 +28,7 @@ mod crash_safety;
 mod dashboard_browser;
 mod deploy;
 mod graceful_shutdown;
+mod hostile_uploads;
 mod ingest_docx;
 mod ingest_roundtrip;
 mod ingest_text;

@@ -35,6 +35,7 @@ pub struct ErrorBody {
     /// Stable code: unauthenticated, forbidden, not_found, route_not_found, method_not_allowed,
     /// conflict, invalid_json, invalid_request, invalid_path, unsupported_media_type,
     /// payload_too_large, idempotency_mismatch, unsupported_document, unreadable_document,
+    /// document_too_large, too_many_parts, repeated_part, too_many_submissions,
     /// conflict_of_interest, precondition_required, precondition_failed, invalid_judgment,
     /// not_fully_scored, appeal_window_closed, too_many_requests, internal, unavailable.
     pub code: String,
@@ -162,6 +163,25 @@ impl From<ServiceError> for ApiError {
                 message.clone(),
             )
             .with_details(json!({ "field": field })),
+            ServiceError::DocumentTooLarge {
+                field,
+                file,
+                limit,
+                value,
+                message,
+            } => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "document_too_large",
+                message.clone(),
+            )
+            .with_details(json!({ "field": field, "name": file, "limit": limit,
+                    "limit_value": value })),
+            ServiceError::TooManySubmissions { limit, message } => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "too_many_submissions",
+                message.clone(),
+            )
+            .with_details(json!({ "limit": "submissions_per_round", "limit_value": limit })),
             ServiceError::IdempotencyMismatch => ApiError::new(
                 S::UNPROCESSABLE_ENTITY,
                 "idempotency_mismatch",

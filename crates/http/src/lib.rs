@@ -33,6 +33,8 @@ use kaoping_service::Service;
 pub struct ApiConfig {
     /// Largest request body accepted, JSON or multipart (bytes).
     pub max_body_bytes: usize,
+    /// Evidence files one multipart request may carry (佐证材料个数).
+    pub max_evidence_parts: usize,
     /// When failed bearer-token authentications from one address answer 429.
     pub auth_throttle: AuthThrottleConfig,
     /// The failures counted so far. Every worker gets a clone of this configuration, so they
@@ -45,6 +47,7 @@ impl Default for ApiConfig {
     fn default() -> Self {
         ApiConfig {
             max_body_bytes: 20 * 1024 * 1024,
+            max_evidence_parts: 100,
             auth_throttle: AuthThrottleConfig::default(),
             auth_failures: std::sync::Arc::default(),
         }

@@ -374,7 +374,12 @@ pub async fn file_appeal(
         .unwrap_or("")
         .to_ascii_lowercase();
     let (input, evidence) = if content_type.starts_with("multipart/form-data") {
-        let parts = read_parts(Multipart::new(req.headers(), payload), cfg.max_body_bytes).await?;
+        let parts = read_parts(
+            Multipart::new(req.headers(), payload),
+            &cfg,
+            &["item", "reason"],
+        )
+        .await?;
         let text = |name: &str| {
             parts
                 .iter()

@@ -18,6 +18,8 @@ pub struct ServerConfig {
     pub bind: String,
     pub database_url: String,
     pub api: ApiConfig,
+    /// What uploaded documents may expand to, and how often a department may submit.
+    pub upload: kaoping_service::UploadLimits,
     /// Extra rubric files offered to new rounds.
     pub rubric_dir: Option<PathBuf>,
     /// KAOPING_ADMIN_TOKEN: made an admin token at start.
@@ -35,6 +37,7 @@ impl ServerConfig {
             bind: bind.to_string(),
             database_url: database_url.to_string(),
             api: ApiConfig::default(),
+            upload: kaoping_service::UploadLimits::default(),
             rubric_dir: None,
             admin_token: None,
             workers: None,
@@ -86,10 +89,10 @@ pub fn prepare(config: &ServerConfig) -> Result<Service, ServerError> {
     };
     let store = Store::connect_waiting(&config.database_url, config.db_wait).map_err(store_err)?;
     store.migrate().map_err(store_err)?;
-    Ok(Service::new(
-        store,
-        RubricCatalog::load(config.rubric_dir.as_deref())?,
-    ))
+    Ok(
+        Service::new(store, RubricCatalog::load(config.rubric_dir.as_deref())?)
+            .with_limits(config.upload),
+    )
 }
 
 pub fn start(config: &ServerConfig) -> Result<Running, ServerError> {

@@ -26,15 +26,57 @@ pub(super) struct Part {
     pub bytes: Vec<u8>,
 }
 
-/// Reads every part, refusing more than `limit` bytes in all.
-pub(super) async fn read_parts(mut mp: Multipart, limit: usize) -> Result<Vec<Part>, ApiError> {
-    let mut parts = Vec::new();
+/// The single parts of a submission form: each may come once.
+pub(super) const SUBMISSION_PARTS: &[&str] = &["report", "notice", "working_group", "self_check"];
+
+/// Reads every part, refusing more than `cfg.max_body_bytes` in all, a second part named in
+/// `singles` (422 `repeated_part`: which one would count is a guess) and more than
+/// `cfg.max_evidence_parts` evidence files or other parts (422 `too_many_parts`), each as
+/// soon as its part begins.
+pub(super) async fn read_parts(
+    mut mp: Multipart,
+    cfg: &ApiConfig,
+    singles: &[&str],
+) -> Result<Vec<Part>, ApiError> {
+    let limit = cfg.max_body_bytes;
+    let mut parts: Vec<Part> = Vec::new();
     let mut total = 0usize;
+    let mut evidence = 0usize;
     while let Some(field) = mp.next().await {
         let mut field = field.map_err(|e| {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string())
         })?;
         let name = field.name().unwrap_or_default().to_string();
+        if singles.contains(&name.as_str()) && parts.iter().any(|p| p.name == name) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "repeated_part",
+                format!("表单字段 {name} 只能提交一次，本次请求中重复出现"),
+            )
+            .with_details(json!({ "field": name })));
+        }
+        evidence += usize::from(name == "evidence");
+        let others = parts.len() + 1 - evidence;
+        if evidence > cfg.max_evidence_parts || others > singles.len() {
+            let (field_name, max) = if evidence > cfg.max_evidence_parts {
+                ("evidence", cfg.max_evidence_parts)
+            } else {
+                ("", singles.len())
+            };
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_parts",
+                if field_name == "evidence" {
+                    format!("一次最多提交 {max} 个佐证材料（evidence）文件")
+                } else {
+                    format!(
+                        "表单字段过多：除佐证材料外最多 {max} 个字段（{}）",
+                        singles.join("、")
+                    )
+                },
+            )
+            .with_details(json!({ "field": field_name, "limit": max })));
+        }
         let filename = field
             .content_disposition()
             .and_then(|d| d.get_filename())
@@ -240,7 +282,12 @@ pub async fn submit(
             document: None,
         }
     } else if content_type.starts_with("multipart/form-data") {
-        let parts = read_parts(Multipart::new(req.headers(), payload), limit).await?;
+        let parts = read_parts(
+            Multipart::new(req.headers(), payload),
+            &cfg,
+            SUBMISSION_PARTS,
+        )
+        .await?;
         let (report, report_name) = report_part(&parts)?;
         let source_name = report.filename.clone();
         let (shell, report, document) = {

@@ -56,6 +56,19 @@ pub enum ServiceError {
     /// A document that could not be read: which form field, and why.
     #[error("{message}")]
     Unreadable { field: String, message: String },
+    /// A document refused for its size (文件过大): which form field and file, which budget
+    /// and its value; the message in Chinese.
+    #[error("{message}")]
+    DocumentTooLarge {
+        field: String,
+        file: String,
+        limit: &'static str,
+        value: u64,
+        message: String,
+    },
+    /// The department has made as many submissions to the round as it may (提交次数上限).
+    #[error("{message}")]
+    TooManySubmissions { limit: u32, message: String },
     #[error("the Idempotency-Key was used before with a different request")]
     IdempotencyMismatch,
     /// A reviewer would review their own department or one they declared a conflict with.
@@ -177,6 +190,27 @@ pub struct Service {
     clock: fn() -> DateTime<Utc>,
     /// Wakes the webhook worker; dropping the last clone stops it.
     webhooks: Arc<crate::webhook::WebhookNotifier>,
+    /// What an uploaded document may expand to, and how often a department may submit.
+    limits: UploadLimits,
+}
+
+/// Budgets on what departments upload (上传限额).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// What a report file may unpack and extract to.
+    pub read: kaoping_domain::ingest::ReadLimits,
+    /// Submissions one department may make to one round, retries with the same
+    /// Idempotency-Key not counted (each is kept as history, with its evidence).
+    pub submissions_per_round: u32,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            read: kaoping_domain::ingest::ReadLimits::default(),
+            submissions_per_round: 100,
+        }
+    }
 }
 
 impl Service {
@@ -190,7 +224,14 @@ impl Service {
             heads: Arc::default(),
             clock: Utc::now,
             webhooks: Arc::default(),
+            limits: UploadLimits::default(),
         }
+    }
+
+    /// The same service holding uploads to `limits`.
+    pub fn with_limits(mut self, limits: UploadLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The same service reading the time from `clock`. The server never calls this; the scale

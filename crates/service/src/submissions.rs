@@ -219,6 +219,21 @@ impl Service {
                 round.state.as_str()
             )));
         }
+        // each submission is kept as history with its evidence: a department cannot fill the
+        // database by submitting without end
+        let made = self
+            .store
+            .current_submission(round_id, &code)?
+            .map_or(0, |s| s.seq);
+        let cap = self.limits.submissions_per_round;
+        if u32::try_from(made).unwrap_or(u32::MAX) >= cap {
+            return Err(ServiceError::TooManySubmissions {
+                limit: cap,
+                message: format!(
+                    "部门 {code} 在第 {round_id} 轮已提交 {made} 次，达到每轮 {cap} 次的上限"
+                ),
+            });
+        }
         let mut package = req.package;
         if let Some(other) = package.department.code.as_deref().filter(|c| *c != code) {
             return Err(ServiceError::Forbidden(format!(
@@ -440,8 +455,17 @@ impl Service {
             return Ok((report, read));
         }
         let rubric = self.round_rubric(round_id, &row.rubric_source)?;
-        let parsed = ingest::parse(bytes, name, rubric.body_parts())
-            .map_err(|e| unreadable(e.to_string()))?;
+        let parsed = ingest::parse_with(bytes, name, rubric.body_parts(), &self.limits.read)
+            .map_err(|e| match e.too_large() {
+                Some(refusal) => ServiceError::DocumentTooLarge {
+                    field: "report".into(),
+                    file: name.to_string(),
+                    limit: refusal.limit,
+                    value: refusal.value,
+                    message: refusal.message,
+                },
+                None => unreadable(e.to_string()),
+            })?;
         let read = DocumentRead {
             format: serde_json::to_value(parsed.format)?
                 .as_str()

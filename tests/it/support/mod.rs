@@ -7,6 +7,8 @@ pub mod api_helpers;
 pub mod common;
 pub mod docx_gen;
 pub mod from_document;
+#[path = "../../../crates/domain/src/ingest/hostile.rs"]
+pub mod hostile;
 pub mod serve_process;
 
 use std::path::PathBuf;

@@ -8,10 +8,17 @@ pub mod build;
 pub mod decode;
 pub mod document;
 pub mod docx;
+pub mod limits;
 pub mod text;
 pub mod xlsx;
 
+#[cfg(test)]
+mod budget_tests;
+#[cfg(test)]
+mod hostile;
+
 pub use document::{Block, Cell, Document, Merge, Paragraph, Table};
+pub use limits::{Budget, Exceeded, Limit, ReadLimits};
 
 /// The largest input accepted, and the most a .docx/.xlsx may expand to when unzipped: a
 /// department's report is a few MB; anything far larger is a mistake or an attack.
@@ -69,10 +76,59 @@ pub enum IngestError {
     Encrypted { name: String },
     #[error("{name}: unpacks to more than {limit} bytes; refused")]
     ZipBomb { name: String, limit: u64 },
+    /// A budget of [`ReadLimits`] passed while reading (文件过大).
+    #[error("文件 {name} 过大：{}超过 {value} {}的上限", limit.zh().0, limit.zh().1)]
+    TooMuch {
+        name: String,
+        limit: Limit,
+        value: u64,
+    },
     #[error("{name}: the text is in no encoding kaoping reads (UTF-8, UTF-16, GB18030/GBK)")]
     Encoding { name: String },
     #[error("{name}: no table of a self-evaluation report was recognised")]
     NoTable { name: String },
+}
+
+/// A file refused for its size (文件过大), as the API reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLarge {
+    /// The budget's stable name: `input_bytes`, `unzipped_bytes`, `text_bytes`, `cells` …
+    pub limit: &'static str,
+    pub value: u64,
+    /// In Chinese, naming the file and the limit.
+    pub message: String,
+}
+
+impl IngestError {
+    /// The budget this error is about, when the file was refused for its size.
+    pub fn too_large(&self) -> Option<TooLarge> {
+        let (name, limit, what, value, unit) = match self {
+            IngestError::TooMuch { name, limit, value } => {
+                let (what, unit) = limit.zh();
+                (name, limit.key(), what, *value, unit)
+            }
+            IngestError::ZipBomb { name, limit } => (
+                name,
+                Limit::UnzippedBytes.key(),
+                "解压后大小",
+                *limit,
+                "字节",
+            ),
+            IngestError::TooLarge { name, limit, .. } => (
+                name,
+                "input_bytes",
+                "文件大小",
+                u64::try_from(*limit).unwrap_or(u64::MAX),
+                "字节",
+            ),
+            _ => return None,
+        };
+        Some(TooLarge {
+            limit,
+            value,
+            message: format!("文件 {name} 过大：{what}超过 {value} {unit}的上限"),
+        })
+    }
 }
 
 /// What reading a file gave: the package, where it came from, and what it lacks.
@@ -93,6 +149,16 @@ pub fn parse(
     bytes: &[u8],
     name: &str,
     standard: &[crate::rubric::BodyPartRule],
+) -> Result<Parsed, IngestError> {
+    parse_with(bytes, name, standard, &ReadLimits::default())
+}
+
+/// [`parse`] held to `limits`.
+pub fn parse_with(
+    bytes: &[u8],
+    name: &str,
+    standard: &[crate::rubric::BodyPartRule],
+    limits: &ReadLimits,
 ) -> Result<Parsed, IngestError> {
     if bytes.is_empty() {
         return Err(IngestError::Empty {
@@ -124,11 +190,23 @@ pub fn parse(
             });
         }
         Format::Text => {
+            // any encoding read takes at least one UTF-8 byte per two input bytes: a file that
+            // long is refused before it is decoded
+            if bytes.len() / 2 > limits.text_bytes.saturating_add(2) {
+                let value = Limit::TextBytes.of(limits);
+                return Err(Exceeded {
+                    limit: Limit::TextBytes,
+                    value,
+                }
+                .into_error(name));
+            }
             let decoded = decode::decode(bytes, name)?;
-            (text::read(&decoded.text), Some(decoded.encoding))
+            let document =
+                text::read_with(&decoded.text, limits).map_err(|e| e.into_error(name))?;
+            (document, Some(decoded.encoding))
         }
-        Format::Docx => (docx::read(bytes, name)?, None),
-        Format::Xlsx => (xlsx::read(bytes, name)?, None),
+        Format::Docx => (docx::read_with(bytes, name, limits)?, None),
+        Format::Xlsx => (xlsx::read_with(bytes, name, limits)?, None),
     };
     let built = build::package(&document, standard);
     // a workbook is only its tables: one without a table of a report is not a report

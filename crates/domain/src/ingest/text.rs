@@ -8,10 +8,34 @@
 //! the end of the file, ends the table.
 
 use super::document::{Block, Cell, Document, Paragraph, Table};
+use super::limits::{Budget, Exceeded, Limit, ReadLimits};
 
 /// Reads a text export into paragraphs and tables. Never fails: any text is some document.
+/// Not held to any budget; files from outside go through [`read_with`].
 pub fn read(text: &str) -> Document {
+    let unlimited = ReadLimits {
+        text_bytes: usize::MAX,
+        paragraph_bytes: usize::MAX,
+        paragraphs: usize::MAX,
+        cells: usize::MAX,
+        ..ReadLimits::default()
+    };
+    read_with(text, &unlimited).unwrap_or_default()
+}
+
+/// Reads a text export held to `limits`: its text, its number of lines (each line is a
+/// paragraph or part of a cell), the length of each line and the number of table cells. The
+/// lines are counted and measured before any is stored.
+pub fn read_with(text: &str, limits: &ReadLimits) -> Result<Document, Exceeded> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut budget = Budget::new(*limits);
+    budget.text(text.len())?;
+    let mut count = 0usize;
+    for line in text.split('\n') {
+        count += 1;
+        budget.count(Limit::Paragraphs, count)?;
+        budget.check_piece(line.len())?;
+    }
     let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
     // A final newline does not make a last, empty paragraph.
     let n = if lines.last().is_some_and(|l| l.is_empty()) {
@@ -24,13 +48,13 @@ pub fn read(text: &str) -> Document {
     let mut i = 0;
     while i < lines.len() {
         if is_cell(lines[i]) {
-            i = read_table(lines, i, &mut blocks);
+            i = read_table(lines, i, &mut blocks, &mut budget)?;
         } else {
             blocks.push(Block::Paragraph(Paragraph::new(lines[i])));
             i += 1;
         }
     }
-    Document { blocks }
+    Ok(Document { blocks })
 }
 
 fn is_cell(line: &str) -> bool {
@@ -92,7 +116,12 @@ fn classify(gap: &[&str], at_end: bool) -> Gap {
 
 /// Reads the table starting at `start` (a cell line); returns the index of the first line after
 /// it.
-fn read_table(lines: &[&str], start: usize, blocks: &mut Vec<Block>) -> usize {
+fn read_table(
+    lines: &[&str],
+    start: usize,
+    blocks: &mut Vec<Block>,
+    budget: &mut Budget,
+) -> Result<usize, Exceeded> {
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let mut row: Vec<Cell> = Vec::new();
     let mut i = start;
@@ -107,6 +136,7 @@ fn read_table(lines: &[&str], start: usize, blocks: &mut Vec<Block>) -> usize {
             Gap::RowEnd(k) => (k, true, false),
             Gap::TableEnd(k) => (k, true, true),
         };
+        budget.cells(1)?;
         let mut cell_lines = vec![first];
         cell_lines.extend_from_slice(&gap[..taken]);
         row.push(Cell::new(cell_text(&cell_lines)));
@@ -117,7 +147,7 @@ fn read_table(lines: &[&str], start: usize, blocks: &mut Vec<Block>) -> usize {
             blocks.push(Block::Table(Table { rows }));
             // The blank line that ends the last row is the table's, not a paragraph.
             let row_end = usize::from(gap.get(taken).is_some_and(|l| is_blank(l)));
-            return i + 1 + taken + row_end;
+            return Ok(i + 1 + taken + row_end);
         }
         i = next;
     }

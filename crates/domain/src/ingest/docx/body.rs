@@ -7,14 +7,12 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::ingest::document::{Block, Document, Paragraph};
+use crate::ingest::limits::{Budget, Limit};
 
 use super::numbering::{Counters, Numbering, Suffix, LEVELS};
 use super::styles::{heading_from_outline, Styles};
 use super::tables::{flatten, push_body_table, CellBuilder, Continue, RowBuilder, TableBuilder};
 use super::xml::{on_off, val, PartError, CUT_SHORT};
-
-/// Elements nested deeper than this are refused (real documents stay well under 100).
-const MAX_DEPTH: usize = 512;
 
 /// Subtrees whose text is not the document's: deleted or moved-away revisions, the old
 /// properties of a tracked formatting change, and the fallback copy of an alternate content.
@@ -78,6 +76,9 @@ struct Body<'a> {
     runs: Vec<bool>,
     skip: usize,
     cells: usize,
+    /// Text, paragraphs, cells and nesting, charged as the events come (real documents nest
+    /// well under 100 deep).
+    budget: &'a mut Budget,
 }
 
 /// Reads the body of word/document.xml.
@@ -85,6 +86,7 @@ pub(super) fn parse<R: BufRead>(
     reader: &mut Reader<R>,
     styles: &Styles,
     numbering: &Numbering,
+    budget: &mut Budget,
 ) -> Result<Document, PartError> {
     let mut body = Body {
         styles,
@@ -97,6 +99,7 @@ pub(super) fn parse<R: BufRead>(
         runs: Vec::new(),
         skip: 0,
         cells: 0,
+        budget,
     };
     let mut buf = Vec::new();
     loop {
@@ -104,13 +107,13 @@ pub(super) fn parse<R: BufRead>(
             Event::Start(e) => body.start(&e, false)?,
             Event::Empty(e) => body.start(&e, true)?,
             Event::End(_) => body.end()?,
-            Event::Text(t) if body.in_text() => body.push_text(&t.xml10_content()),
-            Event::CData(t) if body.in_text() => body.push_text(&t.xml10_content()),
+            Event::Text(t) if body.in_text() => body.push_text(&t.xml10_content())?,
+            Event::CData(t) if body.in_text() => body.push_text(&t.xml10_content())?,
             Event::GeneralRef(r) if body.in_text() => {
                 if let Ok(Some(c)) = r.resolve_char_ref() {
-                    body.push_text(c.encode_utf8(&mut [0; 4]));
+                    body.push_text(c.encode_utf8(&mut [0; 4]))?;
                 } else if let Some(s) = resolve_predefined_entity(&r.xml10_content()) {
-                    body.push_text(s);
+                    body.push_text(s)?;
                 }
             }
             Event::Eof => break,
@@ -131,10 +134,16 @@ impl Body<'_> {
         self.skip == 0 && self.path.last() == Some(&Tag::T) && self.runs.last() != Some(&true)
     }
 
-    fn push_text(&mut self, s: &str) {
+    /// Adds a run's text to the open paragraph, charged before it is copied: a long run or
+    /// many runs stop at the paragraph's or the document's budget.
+    fn push_text(&mut self, s: &str) -> Result<(), PartError> {
         if let Some(Frame::Para(p)) = self.frames.last_mut() {
+            self.budget
+                .check_piece(p.text.len().saturating_add(s.len()))?;
+            self.budget.text(s.len())?;
             p.text.push_str(s);
         }
+        Ok(())
     }
 
     fn para(&mut self) -> Option<&mut ParaBuilder> {
@@ -183,7 +192,10 @@ impl Body<'_> {
             _ => Tag::Other,
         };
         match tag {
-            Tag::P => self.frames.push(Frame::Para(ParaBuilder::default())),
+            Tag::P => {
+                self.budget.paragraph()?;
+                self.frames.push(Frame::Para(ParaBuilder::default()));
+            }
             Tag::R => self.runs.push(false),
             Tag::Tbl => self.frames.push(Frame::Table(TableBuilder::default())),
             Tag::Tr => {
@@ -193,6 +205,7 @@ impl Body<'_> {
                 }
             }
             Tag::Tc => {
+                self.budget.cells(1)?;
                 if let Some(row) = self.row() {
                     if let Some(cell) = row.cell.take() {
                         row.cells.push(cell);
@@ -200,15 +213,21 @@ impl Body<'_> {
                     row.cell = Some(CellBuilder::new());
                 }
             }
-            Tag::Other => self.property(name, e, parent, grandparent),
+            Tag::Other => self.property(name, e, parent, grandparent)?,
             _ => {}
         }
         if empty {
             self.close(tag)
         } else {
-            if self.path.len() >= MAX_DEPTH {
+            // too deep is a damaged document, as it always was, at the configured depth
+            if self
+                .budget
+                .count(Limit::Depth, self.path.len() + 1)
+                .is_err()
+            {
                 return Err(PartError::Invalid(format!(
-                    "elements are nested more than {MAX_DEPTH} deep"
+                    "elements are nested more than {} deep",
+                    self.budget.limits.depth
                 )));
             }
             self.path.push(tag);
@@ -217,7 +236,13 @@ impl Body<'_> {
     }
 
     /// An element that is a property or a piece of a run's content.
-    fn property(&mut self, name: &str, e: &BytesStart, parent: Option<Tag>, gp: Option<Tag>) {
+    fn property(
+        &mut self,
+        name: &str,
+        e: &BytesStart,
+        parent: Option<Tag>,
+        gp: Option<Tag>,
+    ) -> Result<(), PartError> {
         let int = || val(e).and_then(|v| v.trim().parse::<i64>().ok());
         match (parent, name) {
             (Some(Tag::PPr), "pStyle") => {
@@ -247,9 +272,9 @@ impl Body<'_> {
                     *hidden = on_off(e);
                 }
             }
-            (Some(Tag::R), "tab" | "ptab") => self.push_run_text("\t"),
-            (Some(Tag::R), "br" | "cr") => self.push_run_text("\n"),
-            (Some(Tag::R), "noBreakHyphen") => self.push_run_text("-"),
+            (Some(Tag::R), "tab" | "ptab") => self.push_run_text("\t")?,
+            (Some(Tag::R), "br" | "cr") => self.push_run_text("\n")?,
+            (Some(Tag::R), "noBreakHyphen") => self.push_run_text("-")?,
             (Some(Tag::TrPr), "tblHeader") => {
                 if let Some(row) = self.row() {
                     row.header = on_off(e);
@@ -286,12 +311,14 @@ impl Body<'_> {
             }
             _ => {}
         }
+        Ok(())
     }
 
-    fn push_run_text(&mut self, s: &str) {
+    fn push_run_text(&mut self, s: &str) -> Result<(), PartError> {
         if self.runs.last() != Some(&true) {
-            self.push_text(s);
+            self.push_text(s)?;
         }
+        Ok(())
     }
 
     fn end(&mut self) -> Result<(), PartError> {

@@ -21,6 +21,7 @@ use zip::read::ZipFile;
 use zip::ZipArchive;
 
 use super::document::Document;
+use super::limits::{Budget, ReadLimits};
 use super::{IngestError, MAX_INPUT_BYTES, MAX_UNZIPPED_BYTES};
 use numbering::Numbering;
 use styles::Styles;
@@ -33,11 +34,23 @@ const NUMBERING: &str = "word/numbering.xml";
 
 /// Reads a .docx file. `name` is the file's name, for messages.
 pub fn read(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
-    read_with_limit(bytes, name, MAX_UNZIPPED_BYTES)
+    read_with(bytes, name, &ReadLimits::default())
 }
 
-/// [`read`] with the most the parts read may unpack to: `limit` bytes.
+/// [`read`] with the most the parts read may unpack to: `limit` bytes (the other budgets at
+/// their defaults).
 pub fn read_with_limit(bytes: &[u8], name: &str, limit: u64) -> Result<Document, IngestError> {
+    let limits = ReadLimits {
+        unzipped_bytes: limit,
+        ..ReadLimits::default()
+    };
+    read_with(bytes, name, &limits)
+}
+
+/// [`read`] held to `limits`: what the parts unpack to (never more than
+/// [`MAX_UNZIPPED_BYTES`]), the text, paragraphs, cells and nesting of the body.
+pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Document, IngestError> {
+    let limit = limits.unzipped_bytes.min(MAX_UNZIPPED_BYTES);
     check_size(bytes.len(), name)?;
     check_kind(bytes, name)?;
     let corrupt = |detail: String| IngestError::Corrupt {
@@ -93,21 +106,22 @@ pub fn read_with_limit(bytes: &[u8], name: &str, limit: u64) -> Result<Document,
         return Err(wrong(name, what_zip_is(&names)));
     };
 
-    let mut budget = Budget {
+    let mut unzip = Unzip {
         name,
         limit,
         used: 0,
     };
     let styles = match styles {
-        Some(i) => budget.part(&mut zip, i, STYLES, Styles::parse)?,
+        Some(i) => unzip.part(&mut zip, i, STYLES, Styles::parse)?,
         None => Styles::default(),
     };
     let numbering = match numbering {
-        Some(i) => budget.part(&mut zip, i, NUMBERING, Numbering::parse)?,
+        Some(i) => unzip.part(&mut zip, i, NUMBERING, Numbering::parse)?,
         None => Numbering::default(),
     };
-    budget.part(&mut zip, document, DOCUMENT, |r| {
-        body::parse(r, &styles, &numbering)
+    let mut budget = Budget::new(*limits);
+    unzip.part(&mut zip, document, DOCUMENT, |r| {
+        body::parse(r, &styles, &numbering, &mut budget)
     })
 }
 
@@ -227,13 +241,13 @@ fn what_zip_is(names: &[String]) -> String {
 }
 
 /// The unpacked bytes left for the parts still to read.
-struct Budget<'n> {
+struct Unzip<'n> {
     name: &'n str,
     limit: u64,
     used: u64,
 }
 
-impl Budget<'_> {
+impl Unzip<'_> {
     /// Unpacks entry `index` through `parse`, counting what it unpacks to against the limit.
     fn part<'z, 'b, T>(
         &mut self,
@@ -277,6 +291,7 @@ impl Budget<'_> {
                     format!("{part} is not well-formed XML (at byte {}): {e}", position)
                 }
                 PartError::Invalid(detail) => format!("{part}: {detail}"),
+                PartError::Limit(e) => return e.into_error(&name),
             };
             IngestError::Corrupt { name, detail }
         })
@@ -324,7 +339,7 @@ mod tests {
         let xml = format!("<a>{}</a>", "0".repeat(2 << 20));
         let bytes = zip_of("word/document.xml", xml.as_bytes());
         let mut zip = ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
-        let mut budget = Budget {
+        let mut budget = Unzip {
             name: "bomb.docx",
             limit: 100_000,
             used: 0,
@@ -342,7 +357,7 @@ mod tests {
         );
         assert!(budget.used <= 100_001);
         // Within the limit, the same part reads.
-        let mut budget = Budget {
+        let mut budget = Unzip {
             name: "ok.docx",
             limit: 4 << 20,
             used: 0,

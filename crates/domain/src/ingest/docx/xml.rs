@@ -12,6 +12,14 @@ pub(super) enum PartError {
     Xml(quick_xml::Error),
     /// Well-formed but beyond what kaoping accepts (nesting, table size).
     Invalid(String),
+    /// A budget of the reader's [`crate::ingest::ReadLimits`] passed.
+    Limit(crate::ingest::Exceeded),
+}
+
+impl From<crate::ingest::Exceeded> for PartError {
+    fn from(e: crate::ingest::Exceeded) -> Self {
+        PartError::Limit(e)
+    }
 }
 
 impl From<quick_xml::Error> for PartError {

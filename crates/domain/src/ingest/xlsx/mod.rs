@@ -43,13 +43,15 @@
 mod dates;
 mod grid;
 mod numfmt;
+mod prescan;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::panic::AssertUnwindSafe;
 
-use calamine::{Dimensions, Reader, SheetType, Xlsx, XlsxError};
+use calamine::{DataRef, Dimensions, Reader, SheetType, Xlsx, XlsxError};
 
+use super::limits::{Budget, Exceeded, ReadLimits};
 use super::{Document, IngestError, MAX_INPUT_BYTES, MAX_UNZIPPED_BYTES};
 // Named only in the module documentation above.
 #[cfg(doc)]
@@ -57,9 +59,9 @@ use super::{Merge, Paragraph, Table};
 use grid::layout;
 use numfmt::{display, NumFmt};
 
-/// The most grid positions read from one workbook, all sheets together. A department's
-/// workbook has a few thousand; a sheet whose used range is far larger is a stray cell far
-/// away or an attack.
+/// The most grid positions read from one workbook, all sheets together (blank ones too; the
+/// cells with a value are held to [`ReadLimits::cells`]). A department's workbook has a few
+/// thousand; a sheet whose used range is far larger is a stray cell far away or an attack.
 pub const MAX_GRID_CELLS: usize = 2_000_000;
 
 const EXPECTED: &str = ".xlsx";
@@ -68,6 +70,13 @@ type Workbook<'a> = Xlsx<Cursor<&'a [u8]>>;
 
 /// Reads an .xlsx workbook into a [`Document`].
 pub fn read(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
+    read_with(bytes, name, &ReadLimits::default())
+}
+
+/// [`read`] held to `limits`: the XML parts' declared sizes, then the shared strings, styles
+/// and sheets streamed before calamine opens the workbook, then every cell's text as it is
+/// read — a shared string is charged again for each cell that shows it.
+pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Document, IngestError> {
     if bytes.is_empty() {
         return Err(IngestError::Empty { name: name.into() });
     }
@@ -78,11 +87,12 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
             limit: MAX_INPUT_BYTES,
         });
     }
-    check_container(bytes, name)?;
+    check_container(bytes, name, limits)?;
+    prescan::check(bytes, name, limits)?;
 
     // calamine does unchecked arithmetic on cell references ("B2:A1", a 20-digit row): a panic
     // in debug builds. Whatever panics inside it is a damaged file, not a crash.
-    match std::panic::catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, name))) {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, name, limits))) {
         Ok(result) => result,
         Err(_) => Err(IngestError::Corrupt {
             name: name.into(),
@@ -93,10 +103,11 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
     }
 }
 
-fn read_workbook(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
+fn read_workbook(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Document, IngestError> {
     let mut workbook: Workbook<'_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| calamine_error(e, name))?;
     let sheets = workbook.sheets_metadata().to_vec();
+    let mut text = Budget::new(*limits);
     let mut budget = MAX_GRID_CELLS;
     let mut formats = None;
     let mut blocks = Vec::new();
@@ -104,7 +115,8 @@ fn read_workbook(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
         if sheet.typ != SheetType::WorkSheet {
             continue;
         }
-        let Some(raw) = read_sheet(&mut workbook, &sheet.name, name, &mut formats)? else {
+        let Some(raw) = read_sheet(&mut workbook, &sheet.name, name, &mut formats, &mut text)?
+        else {
             continue;
         };
         layout(&sheet.name, raw, &mut budget, &mut blocks, name)?;
@@ -120,7 +132,7 @@ fn read_workbook(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
 
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-fn check_container(bytes: &[u8], name: &str) -> Result<(), IngestError> {
+fn check_container(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<(), IngestError> {
     let wrong = |detail: &str| IngestError::WrongContent {
         name: name.into(),
         expected: EXPECTED,
@@ -141,6 +153,8 @@ fn check_container(bytes: &[u8], name: &str) -> Result<(), IngestError> {
         ),
     })?;
     let mut total: u64 = 0;
+    // what calamine unpacks: the XML parts, not the pictures
+    let mut xml: u64 = 0;
     let mut has_xl = false;
     let mut has_xlsb = false;
     let mut has_word = false;
@@ -165,6 +179,15 @@ fn check_container(bytes: &[u8], name: &str) -> Result<(), IngestError> {
         }
         let entry_name = String::from_utf8_lossy(entry.name_raw()).to_ascii_lowercase();
         let entry_name = entry_name.trim_start_matches('/');
+        if entry_name.ends_with(".xml") || entry_name.ends_with(".rels") {
+            xml = xml.saturating_add(entry.size());
+            if xml > limits.unzipped_bytes {
+                return Err(IngestError::ZipBomb {
+                    name: name.into(),
+                    limit: limits.unzipped_bytes,
+                });
+            }
+        }
         if entry_name == "xl/workbook.bin" {
             has_xlsb = true;
         }
@@ -312,6 +335,7 @@ fn read_sheet(
     sheet: &str,
     name: &str,
     formats: &mut Option<Vec<Option<NumFmt>>>,
+    budget: &mut Budget,
 ) -> Result<Option<RawSheet>, IngestError> {
     let merges = match workbook.merge_cells_by_sheet_name(sheet) {
         Ok(merges) => merges,
@@ -342,13 +366,19 @@ fn read_sheet(
         .map_err(|e| sheet_error(e, sheet, name))?
     {
         let format = formats.get(style_id).and_then(Option::as_ref);
-        let text = display(cell.get_value(), format);
+        // charged before it is copied: one shared string shown by many cells costs its length
+        // for every cell, so it cannot multiply memory past the text budget
+        let value = cell.get_value();
+        let charged = charge(budget, value).map_err(|e| e.into_error(name))?;
+        let text = display(value, format);
+        if !charged {
+            // a number or date, shown through its format: short, charged as shown
+            budget.text(text.len()).map_err(|e| e.into_error(name))?;
+        }
         if text.is_empty() {
             continue;
         }
-        if cells.len() >= MAX_GRID_CELLS {
-            return Err(too_many_cells(sheet, name));
-        }
+        budget.cells(1).map_err(|e| e.into_error(name))?;
         cells.insert(cell.get_position(), text);
     }
     Ok(Some(RawSheet { cells, merges }))
@@ -367,13 +397,15 @@ fn sheet_error(error: XlsxError, sheet: &str, name: &str) -> IngestError {
     }
 }
 
-fn too_many_cells(sheet: &str, name: &str) -> IngestError {
-    IngestError::Corrupt {
-        name: name.into(),
-        detail: format!(
-            "sheet \"{sheet}\" has more cells than the {MAX_GRID_CELLS} kaoping reads from a \
-             workbook; delete unused rows and columns (or cells typed far from the tables) and \
-             resubmit"
-        ),
-    }
+/// Charges a string cell's text by the length of the string it shows, before it is copied;
+/// false for a value whose text is only known once formatted.
+fn charge(budget: &mut Budget, value: &DataRef<'_>) -> Result<bool, Exceeded> {
+    let len = match value {
+        DataRef::SharedString(s) => s.len(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+        _ => return Ok(false),
+    };
+    budget.check_piece(len)?;
+    budget.text(len)?;
+    Ok(true)
 }
