@@ -2,25 +2,7 @@
 
 use calamine::ExcelDateTime;
 
-use super::numfmt::{format_number, general, NumFmt, Tok};
-
-pub(super) fn format_datetime(dt: &ExcelDateTime, format: &NumFmt) -> String {
-    let value = dt.as_f64();
-    let Some(toks) = format.sections.first() else {
-        return general(value);
-    };
-    if !toks.iter().any(|t| matches!(t, Tok::Date(_))) {
-        return format_number(value, format);
-    }
-    if dt.is_duration() {
-        return render_date(toks, value);
-    }
-    if !(0.0..2_958_466.0).contains(&value) {
-        // Excel shows "#######" for dates it cannot show; the number says more.
-        return general(value);
-    }
-    render_date_parts(toks, value, dt.to_ymd_hms_milli())
-}
+use super::tokens::{general, Tok};
 
 /// A date code over a serial number (1900 date system).
 pub(super) fn render_date(toks: &[Tok], value: f64) -> String {
@@ -57,7 +39,7 @@ const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
-fn render_date_parts(
+pub(super) fn render_date_parts(
     toks: &[Tok],
     serial: f64,
     (year, month, day, hour, minute, second, milli): (u16, u8, u8, u8, u8, u8, u16),

@@ -44,6 +44,7 @@ mod dates;
 mod grid;
 mod numfmt;
 mod prescan;
+mod tokens;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;

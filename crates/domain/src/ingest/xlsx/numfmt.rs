@@ -1,9 +1,10 @@
 //! Cell values as Excel displays them: number formats, tokenized and applied.
 
-use calamine::DataRef;
+use calamine::{DataRef, ExcelDateTime};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::dates::{format_datetime, render_date};
+use super::dates::{render_date, render_date_parts};
+use super::tokens::{general, Tok};
 
 pub(super) fn display(value: &DataRef<'_>, format: Option<&NumFmt>) -> String {
     match value {
@@ -27,6 +28,26 @@ pub(super) fn display(value: &DataRef<'_>, format: Option<&NumFmt>) -> String {
             None => general(dt.as_f64()),
         },
     }
+}
+
+/// A date or time value through its format: a date code renders its parts, a number code
+/// the serial number.
+pub(super) fn format_datetime(dt: &ExcelDateTime, format: &NumFmt) -> String {
+    let value = dt.as_f64();
+    let Some(toks) = format.sections.first() else {
+        return general(value);
+    };
+    if !toks.iter().any(|t| matches!(t, Tok::Date(_))) {
+        return format_number(value, format);
+    }
+    if dt.is_duration() {
+        return render_date(toks, value);
+    }
+    if !(0.0..2_958_466.0).contains(&value) {
+        // Excel shows "#######" for dates it cannot show; the number says more.
+        return general(value);
+    }
+    render_date_parts(toks, value, dt.to_ymd_hms_milli())
 }
 
 /// A number format, split into its sections and tokenized.
@@ -118,27 +139,6 @@ fn sections(code: &str) -> Vec<&str> {
     }
     out.push(&code[start..]);
     out
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Tok {
-    Lit(String),
-    /// `0`, `#` or `?`.
-    Digit(char),
-    Point,
-    Comma,
-    Percent,
-    /// `E+` (true) or `E-` (false).
-    Exp(bool),
-    General,
-    /// `@`, the text placeholder.
-    At,
-    /// `/` between digit placeholders: a fraction.
-    Slash,
-    /// A date or time letter run (`yyyy`, `m`, `ss`, `AM/PM`, `上午/下午` …), or `[h]` etc.
-    Date(String),
-    /// The `.0`… after seconds.
-    SubSecond(usize),
 }
 
 fn tokenize(section: &str) -> Vec<Tok> {
@@ -505,49 +505,4 @@ fn fixed_decimals(x: f64, decimals: usize) -> (String, String) {
     }
     let int = if int.is_empty() { "0" } else { int };
     (int.to_string(), frac)
-}
-
-/// A number in Excel's General format: up to 15 significant digits, no trailing zeros,
-/// scientific notation for very large and very small magnitudes.
-pub(super) fn general(x: f64) -> String {
-    if !x.is_finite() {
-        return "#NUM!".into();
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let a = x.abs();
-    if (1e-9..1e15).contains(&a) {
-        // Rust's shortest round-trip form; when it needs more than Excel's 15 significant
-        // digits, round to 15 first.
-        let shortest = x.to_string();
-        let significant = shortest
-            .bytes()
-            .filter(u8::is_ascii_digit)
-            .skip_while(|&b| b == b'0')
-            .count();
-        if significant <= 15 {
-            return shortest;
-        }
-    }
-    let rounded: f64 = format!("{x:.14e}").parse().unwrap_or(x);
-    let a = rounded.abs();
-    if !(1e-9..1e15).contains(&a) {
-        let s = format!("{rounded:.14e}");
-        let (mantissa, exp) = s.split_once('e').unwrap_or((s.as_str(), "0"));
-        let mantissa = if mantissa.contains('.') {
-            mantissa.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            mantissa
-        };
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}E{sign}{:02}", exp.unsigned_abs());
-    }
-    let s = format!("{rounded}");
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
 }
