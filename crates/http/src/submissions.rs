@@ -167,10 +167,15 @@ pub(super) fn evidence_files(parts: Vec<Part>) -> Result<Vec<EvidenceUpload>, Ap
 }
 
 /// A client's file name reduced to its last component, printable, at most 200 characters: it is
-/// shown back to people and never used as a path.
+/// shown back to people and never used as a path. Bidirectional controls are dropped, so that
+/// "会议纪要\u{202E}gpj.exe" cannot show as "…exe.jpg".
 fn file_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
-    let clean: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
+    let clean: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !kaoping_service::text::is_bidi_control(*c))
+        .take(200)
+        .collect();
     if clean.trim().is_empty() || clean == "." || clean == ".." {
         "unnamed".to_string()
     } else {
@@ -460,4 +465,19 @@ pub(super) fn download(file: EvidenceUpload) -> HttpResponse {
         ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(file.bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn a_file_name_keeps_its_last_component_and_loses_direction_controls() {
+        assert_eq!(
+            file_name("C:\\材料\\会议纪要\u{202E}gpj.exe"),
+            "会议纪要gpj.exe"
+        );
+        assert_eq!(file_name("a/b/\u{2067}报告.pdf\u{0}"), "报告.pdf");
+        assert_eq!(file_name("../.."), "unnamed");
+    }
 }
