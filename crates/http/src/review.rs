@@ -149,7 +149,7 @@ pub async fn assign(
 /// Spread reviewers evenly: every department topped up to the round's reviewers per submission
 /// (admin).
 #[utoipa::path(post, path = "/api/v1/rounds/{id}/assignments/auto", tag = "review",
-    request_body(content = Option<AutoAssignIn>, description = "optional: without a body the round's reviewers per submission; a body must be the object"),
+    request_body(content = Option<AutoAssignIn>, description = "optional: without a body (or null) the round's reviewers per submission"),
     params(("id" = i64, Path)),
     responses((status = 200, body = AutoAssignResult), (status = 409, body = ErrorEnvelope)), security(("bearer" = [])))]
 pub async fn auto_assign(
@@ -158,20 +158,22 @@ pub async fn auto_assign(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    // an empty body takes the round's setting; anything else must be the JSON object (serde
-    // would also read a struct from `[]`, and `null` says nothing)
+    // an empty body or JSON null (as the document allows) takes the round's setting; anything
+    // else must be the JSON object (serde would also read a struct from `[]`)
     let input: AutoAssignIn = if body.iter().all(u8::is_ascii_whitespace) {
         AutoAssignIn::default()
     } else {
         let value: serde_json::Value =
             serde_json::from_slice(&body).map_err(|e| super::error::serde_error(&e))?;
-        if !value.is_object() {
+        if !(value.is_object() || value.is_null()) {
             return Err(ApiError::invalid(
                 "body",
-                "请求体应为 JSON 对象（如 {\"reviewers_per_submission\": 2}），或不发送请求体",
+                "请求体应为 JSON 对象（如 {\"reviewers_per_submission\": 2}）、null，或不发送请求体",
             ));
         }
-        serde_json::from_value(value).map_err(|e| super::error::serde_error(&e))?
+        serde_json::from_value::<Option<AutoAssignIn>>(value)
+            .map_err(|e| super::error::serde_error(&e))?
+            .unwrap_or_default()
     };
     Ok(HttpResponse::Ok().json(blocking(move || s.auto_assign(&c, id.into_inner(), input)).await?))
 }
