@@ -14,7 +14,7 @@
 # document cannot say what exists) and the two checks that assume a deleted resource is gone
 # (use_after_free, ensure_resource_availability: a deleted webhook's deliveries stay readable on
 # purpose). DELETE /api/v1/tokens/{id} is left out: it would revoke the token the run uses;
-# tests/authz_matrix.rs and tests/api_auth.rs cover it.
+# tests/it/authz_matrix.rs and tests/it/api_auth.rs cover it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
