@@ -55,27 +55,30 @@ pub(super) async fn read_parts(
             )
             .with_details(json!({ "field": name })));
         }
-        evidence += usize::from(name == "evidence");
-        let others = parts.len() + 1 - evidence;
-        if evidence > cfg.max_evidence_parts || others > singles.len() {
-            let (field_name, max) = if evidence > cfg.max_evidence_parts {
-                ("evidence", cfg.max_evidence_parts)
-            } else {
-                ("", singles.len())
-            };
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "too_many_parts",
-                if field_name == "evidence" {
-                    format!("一次最多提交 {max} 个佐证材料（evidence）文件")
-                } else {
-                    format!(
-                        "表单字段过多：除佐证材料外最多 {max} 个字段（{}）",
-                        singles.join("、")
-                    )
-                },
-            )
-            .with_details(json!({ "field": field_name, "limit": max })));
+        let too_many = |field: &str, max: usize, message: String| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_parts", message)
+                .with_details(json!({ "field": field, "limit": max }))
+        };
+        if name == "evidence" {
+            evidence += 1;
+            if evidence > cfg.max_evidence_parts {
+                let max = cfg.max_evidence_parts;
+                return Err(too_many(
+                    "evidence",
+                    max,
+                    format!("一次最多提交 {max} 个佐证材料（evidence）文件"),
+                ));
+            }
+        } else if parts.len() + 1 - evidence > singles.len() {
+            let max = singles.len();
+            return Err(too_many(
+                "",
+                max,
+                format!(
+                    "表单字段过多：除佐证材料外最多 {max} 个字段（{}）",
+                    singles.join("、")
+                ),
+            ));
         }
         let filename = field
             .content_disposition()

@@ -201,21 +201,21 @@ impl Service {
                 ))
             })?;
         let rows = self.store.review_rows(round_id, Some(&one))?;
-        self.score_reviewed(Arc::new(round), rubric, submission, rows)
+        self.score_reviewed(Arc::new(round), rubric, &fingerprint, submission, rows)
     }
 
-    /// Scores a submission with its review rows.
+    /// Scores a submission with its review rows; its stored automatic sheet is reused when it
+    /// was scored with `fingerprint` (the round's, computed once by the caller).
     fn score_reviewed(
         &self,
         round: Arc<Round>,
         rubric: Arc<Rubric>,
+        fingerprint: &str,
         submission: SubmissionRow,
         rows: ReviewRows,
     ) -> ServiceResult<Reviewed> {
         let ledger = ledger(&rows)?;
-        let result = if submission.scored_with
-            == scoring::fingerprint(&rubric, self.calendar, round.deadline)
-        {
+        let result = if submission.scored_with == fingerprint {
             review::sheet_from(
                 &rubric,
                 serde_json::from_str(&submission.score_sheet)?,
@@ -275,7 +275,7 @@ impl Service {
             let mut out = Vec::with_capacity(codes.len());
             for work in next {
                 out.extend(super::in_parallel(work?, super::cores(), |(s, r)| {
-                    f(self.score_reviewed(round.clone(), rubric.clone(), s, r)?)
+                    f(self.score_reviewed(round.clone(), rubric.clone(), fingerprint, s, r)?)
                 })?);
             }
             Ok(out)

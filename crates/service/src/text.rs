@@ -4,7 +4,11 @@
 //! that no list or audit extract grows without limit. The bounds are in the OpenAPI document as
 //! `maxLength` (`#[schema(max_length = …)]` on the same fields); a test checks they agree.
 
-use super::{ServiceError, ServiceResult};
+use super::{
+    AppealDecisionIn, AppealIn, AssignmentIn, ConflictIn, DepartmentIn, JudgmentIn, PublishIn,
+    ReviewerIn, RoundIn, RoundSettingsIn, ServiceError, ServiceResult, TokenIn, WebhookIn,
+};
+use Kind::{Line, Prose};
 
 /// Codes: departments, rubrics, items.
 pub const CODE_MAX: usize = 64;
@@ -83,12 +87,6 @@ pub fn is_bidi_control(c: char) -> bool {
 pub trait FreeText {
     fn check_text(&self) -> ServiceResult<()>;
 }
-
-use super::{
-    AppealDecisionIn, AppealIn, AssignmentIn, ConflictIn, DepartmentIn, JudgmentIn, PublishIn,
-    ReviewerIn, RoundIn, RoundSettingsIn, TokenIn, WebhookIn,
-};
-use Kind::{Line, Prose};
 
 impl FreeText for DepartmentIn {
     fn check_text(&self) -> ServiceResult<()> {

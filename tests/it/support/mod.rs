@@ -38,16 +38,30 @@ pub enum TestDb {
 }
 
 impl TestDb {
-    /// None when PostgreSQL is not configured outside CI; in CI a missing server is a failure.
+    /// An empty database. None when PostgreSQL is not configured outside CI; in CI a missing
+    /// server is a failure.
     pub fn create(backend: Backend) -> Option<TestDb> {
+        Self::made(backend, false)
+    }
+
+    /// A database with every migration applied: a copy of a template migrated once per test
+    /// run, instead of migrating each test's database (the servers' start then finds nothing to
+    /// apply). Tests of migrations and of a first start use [`TestDb::create`].
+    pub fn migrated(backend: Backend) -> Option<TestDb> {
+        Self::made(backend, true)
+    }
+
+    fn made(backend: Backend, migrated: bool) -> Option<TestDb> {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join("kaoping-tests");
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                Some(TestDb::Sqlite(
-                    dir.join(format!("api-{}-{n}.db", std::process::id())),
-                ))
+                let path = dir.join(format!("api-{}-{n}.db", std::process::id()));
+                if migrated {
+                    std::fs::copy(template::sqlite(), &path).expect("copy the SQLite template");
+                }
+                Some(TestDb::Sqlite(path))
             }
             Backend::Postgres => {
                 let Ok(server) = std::env::var("KAOPING_TEST_PG") else {
@@ -61,39 +75,23 @@ impl TestDb {
                 let name = format!("kaoping_api_{}_{n}", std::process::id());
                 let mut conn =
                     PgConnection::establish(&server).expect("connect to KAOPING_TEST_PG");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                if migrated {
+                    let template = template::postgres(&server);
+                    // the template may be read by one CREATE DATABASE at a time
+                    let _one = template::CLONING.lock().unwrap_or_else(|e| e.into_inner());
+                    diesel::sql_query(format!(
+                        "CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"
+                    ))
                     .execute(&mut conn)
-                    .expect("create database");
+                    .expect("clone the PostgreSQL template");
+                } else {
+                    diesel::sql_query(format!("CREATE DATABASE {name}"))
+                        .execute(&mut conn)
+                        .expect("create database");
+                }
                 Some(TestDb::Postgres { server, name })
             }
         }
-    }
-
-    /// A database with every migration applied: a copy of a template migrated once per test
-    /// run, instead of migrating each test's database (the servers' start then finds nothing to
-    /// apply). Tests of migrations and of a first start use [`TestDb::create`].
-    pub fn migrated(backend: Backend) -> Option<TestDb> {
-        let db = TestDb::create(backend)?;
-        match &db {
-            TestDb::Sqlite(path) => {
-                std::fs::copy(template::sqlite(), path).expect("copy the SQLite template");
-            }
-            TestDb::Postgres { server, name } => {
-                let template = template::postgres(server);
-                // the template may be read by one CREATE DATABASE at a time
-                let _one = template::CLONING.lock().unwrap_or_else(|e| e.into_inner());
-                let mut conn = PgConnection::establish(server).expect("connect to KAOPING_TEST_PG");
-                diesel::sql_query(format!("DROP DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("drop the empty database");
-                diesel::sql_query(format!(
-                    "CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"
-                ))
-                .execute(&mut conn)
-                .expect("clone the PostgreSQL template");
-            }
-        }
-        Some(db)
     }
 
     pub fn url(&self) -> String {
