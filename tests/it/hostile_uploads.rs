@@ -118,11 +118,50 @@ fn hostile_reports_are_refused_quickly_in_bounded_memory() {
     assert_eq!(first.status, 201, "{}", first.body);
     let idle = status_kb(pid, "VmRSS:");
 
+    // Two passes over the corpus: the first gives the peak, the second shows that what a
+    // refusal takes is reused rather than kept.
+    let first_pass = refuse_corpus(&api, &token, round, pid);
+    let after_first = status_kb(pid, "VmHWM:");
+    eprintln!("idle {} MB\n{}", idle / 1024, first_pass.join("\n"));
+    assert!(
+        after_first < PEAK_LIMIT_KB,
+        "peak {after_first} kB\n{}",
+        first_pass.join("\n")
+    );
+    let second_pass = refuse_corpus(&api, &token, round, pid);
+    let after_second = status_kb(pid, "VmHWM:");
+    let grown = after_second.saturating_sub(after_first);
+    let first_cost = after_first.saturating_sub(idle);
+    assert!(
+        grown <= first_cost / 2 + 8 * 1024,
+        "the second pass raised the peak by {grown} kB (the first took {first_cost} kB)\n{}",
+        second_pass.join("\n")
+    );
+
+    // and what the refused files took is given back to the system (the issue allows a minute;
+    // the binary's allocator, mimalloc, gives it back within milliseconds)
+    let given_back = Instant::now();
+    wait_until("memory given back", Duration::from_secs(60), || {
+        status_kb(pid, "VmRSS:") < 2 * idle
+    });
+    eprintln!("RSS under 2x idle after {:?}", given_back.elapsed());
+
+    // the server still serves, and the department's second submission is its last
+    let second = upload(&api, &token, round, report("自评报告.txt", valid.clone()));
+    assert_eq!(second.status, 201, "{}", second.body);
+    let third = upload(&api, &token, round, report("自评报告.txt", valid));
+    assert_eq!(third.status, 422, "{}", third.body);
+    assert_eq!(code_of(&third), "too_many_submissions", "{}", third.body);
+    assert_eq!(third.body["error"]["details"]["limit_value"], 2);
+}
+
+/// Uploads every hostile file once and checks each refusal; returns one figure line per file.
+fn refuse_corpus(api: &Api, token: &str, round: i64, pid: u32) -> Vec<String> {
     let mut figures = Vec::new();
     for (name, bytes, limit) in corpus() {
         let size = bytes.len();
         let started = Instant::now();
-        let reply = upload(&api, &token, round, report(name, bytes));
+        let reply = upload(api, token, round, report(name, bytes));
         let took = started.elapsed();
         let peak = status_kb(pid, "VmHWM:");
         figures.push(format!(
@@ -153,25 +192,7 @@ fn hostile_reports_are_refused_quickly_in_bounded_memory() {
         );
         assert!(took < ANSWER_WITHIN, "{name} took {took:?}");
     }
-    eprintln!("idle {} MB\n{}", idle / 1024, figures.join("\n"));
-    let peak = status_kb(pid, "VmHWM:");
-    assert!(
-        peak < PEAK_LIMIT_KB,
-        "peak {peak} kB\n{}",
-        figures.join("\n")
-    );
-    // what the refused files took is given back (the allocator may keep some a moment)
-    wait_until("memory given back", Duration::from_secs(10), || {
-        status_kb(pid, "VmRSS:") < 2 * idle
-    });
-
-    // the server still serves, and the department's second submission is its last
-    let second = upload(&api, &token, round, report("自评报告.txt", valid.clone()));
-    assert_eq!(second.status, 201, "{}", second.body);
-    let third = upload(&api, &token, round, report("自评报告.txt", valid));
-    assert_eq!(third.status, 422, "{}", third.body);
-    assert_eq!(code_of(&third), "too_many_submissions", "{}", third.body);
-    assert_eq!(third.body["error"]["details"]["limit_value"], 2);
+    figures
 }
 
 #[test]
