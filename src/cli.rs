@@ -88,13 +88,29 @@ pub struct ClientArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
-    /// Submit to a round (department token): one package .json file, or a report file followed
-    /// by notice.json, working_group.json, self_check.json and evidence files (multipart).
+    /// Submit to a round (department token): one package .json file, or the package's files.
+    /// Files given plainly are classified by the server by their content (report, tables,
+    /// notice, working group, evidence); the options name a file's role outright.
     Submit {
         /// The round's id.
         round: i64,
-        #[arg(required = true)]
+        /// The package's files (or one package .json).
         files: Vec<PathBuf>,
+        /// The report (a file, or the report model as JSON).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// The 自评通知 (its file, or the JSON model).
+        #[arg(long)]
+        notice: Option<PathBuf>,
+        /// The 工作小组 document (its file, or the JSON model).
+        #[arg(long)]
+        working_group: Option<PathBuf>,
+        /// The 单位自查清单 as JSON.
+        #[arg(long)]
+        self_check: Option<PathBuf>,
+        /// Evidence files, kept as they are (repeat the option).
+        #[arg(long)]
+        evidence: Vec<PathBuf>,
         /// Retry-safe key; by default the SHA-256 of the round and the files, so running the
         /// same command again stores nothing new.
         #[arg(long)]
@@ -461,9 +477,21 @@ fn client_command(args: ClientArgs) -> Result<String, CliError> {
         ClientCommand::Submit {
             round,
             files,
+            report,
+            notice,
+            working_group,
+            self_check,
+            evidence,
             idempotency_key,
         } => {
-            let submission = Submission::from_files(&files)?;
+            let submission = Submission::from_named(&client::Named {
+                files,
+                report,
+                notice,
+                working_group,
+                self_check,
+                evidence,
+            })?;
             let key = idempotency_key.unwrap_or_else(|| submission.idempotency_key(round));
             let submitted = c.submit(round, submission, &key)?;
             match args.format {

@@ -79,7 +79,7 @@ pub enum ClientError {
 /// One file of a multipart upload.
 #[derive(Debug, Clone)]
 pub struct Upload {
-    /// The form field: report, notice, working_group, self_check or evidence.
+    /// The form field: report, notice, working_group, self_check, files or evidence.
     pub field: &'static str,
     pub file_name: String,
     pub content_type: &'static str,
@@ -143,60 +143,89 @@ fn check_json(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
         })
 }
 
+/// The files of a submission as the command line names them.
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    /// Files whose role the server tells by their content (`files` parts).
+    pub files: Vec<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub notice: Option<PathBuf>,
+    pub working_group: Option<PathBuf>,
+    pub self_check: Option<PathBuf>,
+    pub evidence: Vec<PathBuf>,
+}
+
+/// Whether a file's bytes are JSON (as the server tells them).
+fn is_json_content(bytes: &[u8]) -> bool {
+    kaoping_domain::ingest::Kind::of(bytes) == kaoping_domain::ingest::Kind::Json
+}
+
 impl Submission {
-    /// One `.json` file is a package, sent as JSON. Otherwise a multipart upload: the first file
-    /// is the report; `notice.json`, `working_group.json` and `self_check.json` fill those
-    /// fields; every other file is evidence.
-    pub fn from_files(paths: &[PathBuf]) -> Result<Submission, ClientError> {
-        let Some((first, rest)) = paths.split_first() else {
-            return Err(ClientError::Usage(
-                "name a package .json file, or a report followed by documents and evidence".into(),
-            ));
-        };
-        let is_json = |p: &Path| content_type_of(&file_name(p)) == "application/json";
-        if rest.is_empty() && is_json(first) {
-            let bytes = read_file(first)?;
-            check_json(first, &bytes)?;
-            return Ok(Submission::Package {
-                file_name: file_name(first),
-                bytes,
-            });
-        }
-        let mut uploads = Vec::with_capacity(paths.len());
-        let mut seen: Vec<(&'static str, &Path)> = Vec::new();
-        for (i, path) in paths.iter().enumerate() {
-            let name = file_name(path);
-            let field = if i == 0 {
-                "report"
-            } else {
-                match name.to_ascii_lowercase().as_str() {
-                    "notice.json" => "notice",
-                    "working_group.json" => "working_group",
-                    "self_check.json" => "self_check",
-                    _ => "evidence",
+    /// One JSON file and nothing else is a package, sent as JSON. Otherwise a multipart upload:
+    /// each document under the option that names it, and the other files as `files`, whose
+    /// role (report, tables, notice, working group, evidence) the server tells by their
+    /// content. No file name means anything.
+    pub fn from_named(named: &Named) -> Result<Submission, ClientError> {
+        let singles = [
+            ("report", &named.report),
+            ("notice", &named.notice),
+            ("working_group", &named.working_group),
+            ("self_check", &named.self_check),
+        ];
+        let nothing_named = singles.iter().all(|(_, p)| p.is_none()) && named.evidence.is_empty();
+        if nothing_named {
+            if let [only] = named.files.as_slice() {
+                let bytes = read_file(only)?;
+                if is_json_content(&bytes) {
+                    check_json(only, &bytes)?;
+                    return Ok(Submission::Package {
+                        file_name: file_name(only),
+                        bytes,
+                    });
                 }
-            };
-            if field != "evidence" && field != "report" {
-                if let Some((_, other)) = seen.iter().find(|(f, _)| *f == field) {
-                    return Err(ClientError::Usage(format!(
-                        "two files for the `{field}` document: {} and {}",
-                        other.display(),
-                        path.display()
-                    )));
-                }
-                seen.push((field, path));
             }
+        }
+        if named.files.is_empty() && named.report.is_none() {
+            return Err(ClientError::Usage(
+                "name a package .json file, or the package's files (a report among them, or --report FILE)".into(),
+            ));
+        }
+        let mut uploads = Vec::new();
+        let mut add = |field: &'static str, path: &Path| -> Result<(), ClientError> {
             let bytes = read_file(path)?;
-            let content_type = content_type_of(&name);
-            if field != "evidence" && content_type == "application/json" {
+            let json = is_json_content(&bytes);
+            if json && (field == "files" || field == "evidence") {
+                return Err(ClientError::Usage(format!(
+                    "{} is JSON: name what it is with --report, --notice, --working-group or --self-check",
+                    path.display()
+                )));
+            }
+            if json {
                 check_json(path, &bytes)?;
             }
+            let name = file_name(path);
             uploads.push(Upload {
                 field,
+                content_type: if json {
+                    "application/json"
+                } else {
+                    content_type_of(&name)
+                },
                 file_name: name,
-                content_type,
                 bytes,
             });
+            Ok(())
+        };
+        for (field, path) in singles {
+            if let Some(path) = path {
+                add(field, path)?;
+            }
+        }
+        for path in &named.files {
+            add("files", path)?;
+        }
+        for path in &named.evidence {
+            add("evidence", path)?;
         }
         Ok(Submission::Upload(uploads))
     }

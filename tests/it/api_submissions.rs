@@ -239,17 +239,17 @@ on_both!(multipart_report_with_documents_and_evidence, |app| {
 
 on_both!(multipart_refuses_what_it_cannot_read, |app| {
     let (dept, round) = junshan_round(&app, AHEAD).await;
-    // a .docx or .xlsx that is not one: read, refused with the reason
+    // a broken .docx or .xlsx (what it is, its bytes say): read, refused with the reason
     let documents = [
         (
             "report.docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            b"%PDF-1.7 this is a PDF".to_vec(),
+            b"PK\x03\x04 broken word/document.xml".to_vec(),
         ),
         (
             "report.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            b"PK\x03\x04 xlsx".to_vec(),
+            b"PK\x03\x04 broken xl/workbook.xml".to_vec(),
         ),
     ];
     for (name, mime, bytes) in documents {
@@ -265,10 +265,10 @@ on_both!(multipart_refuses_what_it_cannot_read, |app| {
             "{v}"
         );
     }
-    // a type kaoping does not read at all
+    // a kind of file kaoping does not read at all, whatever its name
     let form = Form::new().part(
         "report",
-        file_part(b"%PDF-1.7", "report.pdf", "application/pdf"),
+        file_part(b"GIF89a\x01\x00", "report.docx", "application/pdf"),
     );
     let v = assert_error(
         submit_form(&app, round, &dept, form, &[]).await,

@@ -273,6 +273,6 @@ fn unreadable_report_files_are_one_clear_line() {
     let odd = temp_file("report.pdf", "%PDF");
     assert_refused(
         &kaoping(&["parse", &odd.display().to_string()]),
-        &["unknown file type"],
+        &["report.pdf", "PDF"],
     );
 }

@@ -254,7 +254,9 @@ async fn multipart_submit_stores_the_evidence_with_its_sha256() {
         &token,
         "submit",
         &round_s,
+        "--report",
         &report_s,
+        "--evidence",
         &evidence_s,
     ];
     let o = kaoping(&args, &[]).await;

@@ -304,7 +304,7 @@ fn name_of(e: &IngestError) -> String {
     match e {
         IngestError::Empty { name }
         | IngestError::TooLarge { name, .. }
-        | IngestError::UnknownFormat { name }
+        | IngestError::Unsupported { name, .. }
         | IngestError::WrongContent { name, .. }
         | IngestError::Corrupt { name, .. }
         | IngestError::Encrypted { name }

@@ -13,6 +13,7 @@ mod api_bootstrap;
 mod api_docs;
 mod api_errors;
 mod api_idempotency;
+mod api_package_files;
 mod api_publish;
 mod api_review;
 mod api_rounds;

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use rust_decimal::Decimal;
 
-use crate::model::{Hints, ItemStatus, ScoreSheet, Severity};
+use crate::model::{FoundBy, Hints, ItemStatus, ScoreSheet, Severity};
 use crate::rubric::Rubric;
 
 /// Display width in a terminal: CJK and full-width characters take two columns.
@@ -243,6 +243,18 @@ fn hint_lines(h: &Hints) -> Vec<String> {
             );
             v
         }
+        Hints::NoticeElements(n) => n
+            .found
+            .iter()
+            .map(|f| {
+                let by = match f.by {
+                    FoundBy::Heading => "标题",
+                    FoundBy::Sentence => "句子",
+                    FoundBy::Attachments => "附件清单",
+                };
+                format!("通知已见“{}”：{by}“{}”", f.element, f.text)
+            })
+            .collect(),
     }
 }
 

@@ -163,6 +163,18 @@ impl From<ServiceError> for ApiError {
                 message.clone(),
             )
             .with_details(json!({ "field": field })),
+            ServiceError::UnsupportedDocument {
+                field,
+                file,
+                kind,
+                message,
+            } => ApiError::new(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_document",
+                message.clone(),
+            )
+            .with_details(json!({ "field": field, "name": file, "kind": kind,
+                "expected": ["text", "docx", "xlsx", "json"] })),
             ServiceError::DocumentTooLarge {
                 field,
                 file,

@@ -8,6 +8,7 @@ mod conditional;
 mod dashboard;
 mod error;
 mod observe;
+mod package_form;
 mod publish;
 mod resources;
 mod responses;

@@ -8,10 +8,9 @@ use serde_json::json;
 
 use super::auth::{blocking, Auth};
 use super::error::{serde_error, too_large, ApiError, ErrorEnvelope};
+use super::package_form::PackageForm;
 use super::{ApiConfig, Metrics};
-use kaoping_domain::model::{
-    Notice, Package, Report, ScoreSheet, SelfCheckList, WorkingGroupDocument,
-};
+use kaoping_domain::model::{Package, ScoreSheet};
 use kaoping_service::{
     sha256_hex, EvidenceUpload, Service, SubmissionView, SubmitRequest, SubmitResponse,
 };
@@ -28,6 +27,10 @@ pub(super) struct Part {
 
 /// The single parts of a submission form: each may come once.
 pub(super) const SUBMISSION_PARTS: &[&str] = &["report", "notice", "working_group", "self_check"];
+
+/// The parts that may come many times: files of any kind (classified by their content) and
+/// evidence. Counted together against `max_evidence_parts`.
+const REPEATABLE: &[&str] = &["files", "evidence"];
 
 /// Reads every part, refusing more than `cfg.max_body_bytes` in all, a second part named in
 /// `singles` (422 `repeated_part`: which one would count is a guess) and more than
@@ -59,14 +62,14 @@ pub(super) async fn read_parts(
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_parts", message)
                 .with_details(json!({ "field": field, "limit": max }))
         };
-        if name == "evidence" {
+        if REPEATABLE.contains(&name.as_str()) {
             evidence += 1;
             if evidence > cfg.max_evidence_parts {
                 let max = cfg.max_evidence_parts;
                 return Err(too_many(
-                    "evidence",
+                    &name,
                     max,
-                    format!("一次最多提交 {max} 个佐证材料（evidence）文件"),
+                    format!("一次最多提交 {max} 个文件（files 与 evidence 合计）"),
                 ));
             }
         } else if parts.len() + 1 - evidence > singles.len() {
@@ -172,7 +175,7 @@ pub(super) fn evidence_files(parts: Vec<Part>) -> Result<Vec<EvidenceUpload>, Ap
 /// A client's file name reduced to its last component, printable, at most 200 characters: it is
 /// shown back to people and never used as a path. Bidirectional controls are dropped, so that
 /// "会议纪要\u{202E}gpj.exe" cannot show as "…exe.jpg".
-fn file_name(raw: &str) -> String {
+pub(super) fn file_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
     let clean: String = last
         .chars()
@@ -186,56 +189,16 @@ fn file_name(raw: &str) -> String {
     }
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(field: &str, bytes: &[u8]) -> Result<T, ApiError> {
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
+    field: &str,
+    bytes: &[u8],
+) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         let mut api = serde_error(&e);
         api.message = format!("{field}: {}", api.message);
         api.details = json!({ "field": field, "line": e.line(), "column": e.column() });
         api
     })
-}
-
-/// The package of a multipart upload: the report file plus the optional JSON documents.
-/// The report part of an upload and the name to read it by: its file name, or `report.json`
-/// when it was sent as application/json without one. Other types are refused here.
-fn report_part(parts: &[Part]) -> Result<(&Part, String), ApiError> {
-    let report = parts.iter().find(|p| p.name == "report").ok_or_else(|| {
-        ApiError::invalid("report", "a multipart submission needs a `report` file")
-    })?;
-    let name = match (&report.filename, report.content_type.as_deref()) {
-        (Some(n), _) if kaoping_domain::ingest::Format::from_name(n).is_some() => n.clone(),
-        (_, Some("application/json")) => "report.json".to_string(),
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_document",
-                "the report must be a .txt, .docx or .xlsx file, or the report model as .json",
-            )
-            .with_details(
-                json!({ "field": "report", "expected": [".txt", ".docx", ".xlsx", ".json"] }),
-            ))
-        }
-    };
-    Ok((report, name))
-}
-
-/// The package of a multipart upload: the report read from its file plus the optional JSON
-/// documents.
-fn package_from_parts(parts: &[Part], shell: Package, report: Report) -> Result<Package, ApiError> {
-    let mut package = shell;
-    package.report = Some(report);
-    for p in parts {
-        match p.name.as_str() {
-            "notice" => package.notice = Some(parse_json::<Notice>("notice", &p.bytes)?),
-            "working_group" => package.working_group = Some(parse_json::<WorkingGroupDocument>("working_group", &p.bytes)?),
-            "self_check" => package.self_check = Some(parse_json::<SelfCheckList>("self_check", &p.bytes)?),
-            "report" | "evidence" => {}
-            other => {
-                return Err(ApiError::invalid(other, format!("unknown form field `{other}`; expected report, notice, working_group, self_check or evidence")))
-            }
-        }
-    }
-    Ok(package)
 }
 
 /// Submit a package (department). JSON body: the package. Multipart: a `report` file (the
@@ -288,6 +251,7 @@ pub async fn submit(
             idempotency_key,
             request_hash: request_hash(round_id, &[&body]),
             document: None,
+            files: Vec::new(),
         }
     } else if content_type.starts_with("multipart/form-data") {
         let parts = read_parts(
@@ -296,39 +260,22 @@ pub async fn submit(
             SUBMISSION_PARTS,
         )
         .await?;
-        let (report, report_name) = report_part(&parts)?;
-        let source_name = report.filename.clone();
-        let (shell, report, document) = {
-            let (s, c, bytes) = (s.clone(), c.clone(), report.bytes.clone());
-            blocking(move || {
-                let shell = s.package_shell(&c, round_id)?;
-                let (report, read) = s.read_report(&c, round_id, &bytes, &report_name)?;
-                Ok((shell, report, read))
-            })
-            .await?
-        };
-        let package = package_from_parts(&parts, shell, report)?;
-        let fields: Vec<&[u8]> = parts
-            .iter()
-            .flat_map(|p| {
-                [
-                    p.name.as_bytes(),
-                    p.filename.as_deref().unwrap_or("").as_bytes(),
-                    p.content_type.as_deref().unwrap_or("").as_bytes(),
-                    p.bytes.as_slice(),
-                ]
-            })
-            .collect();
-        let hash = request_hash(round_id, &fields);
-        let evidence = evidence_files(parts)?;
-        SubmitRequest {
-            package,
-            source_name,
-            evidence,
-            idempotency_key,
-            request_hash: hash,
-            document: Some(document),
-        }
+        let hash = request_hash(
+            round_id,
+            &parts
+                .iter()
+                .flat_map(|p| {
+                    [
+                        p.name.as_bytes(),
+                        p.filename.as_deref().unwrap_or("").as_bytes(),
+                        p.content_type.as_deref().unwrap_or("").as_bytes(),
+                        p.bytes.as_slice(),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        );
+        let form = PackageForm::read(s.clone(), c.clone(), round_id, parts).await?;
+        form.into_request(idempotency_key, hash)?
     } else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

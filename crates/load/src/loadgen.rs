@@ -440,6 +440,7 @@ fn seed(args: &SeedScaleArgs) -> Result<SeedReport, LoadgenError> {
                     idempotency_key: None,
                     request_hash: sha256_hex(&body),
                     document: None,
+                    files: Vec::new(),
                 },
             )
         })?;

@@ -223,6 +223,7 @@ pub fn seed(service: &Service) -> ServiceResult<Seeded> {
                 idempotency_key: None,
                 request_hash: sha256_hex(&body),
                 document: None,
+                files: Vec::new(),
             },
         )?;
         let v: serde_json::Value = serde_json::from_str(&stored.body)?;

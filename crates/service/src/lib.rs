@@ -9,6 +9,7 @@ mod appeals;
 mod assign;
 mod audit;
 mod auth;
+mod package_files;
 mod parallel;
 mod publish;
 mod publish_head;
@@ -32,11 +33,14 @@ use kaoping_domain::rubric::{Rubric, RubricError};
 use kaoping_store::{Store, StoreError};
 
 pub use auth::{generate_token, hash_token, Caller, Role};
+pub use package_files::{AssignmentDocument, FileRead, PackageFile};
 pub use parallel::{cores, in_parallel};
 pub use publish::{ranking_etag, Published, RankingPage, Target, PUBLISHED_EVENT};
 pub use publish_views::*;
 pub use review_views::*;
-pub use submissions::{EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse};
+pub use submissions::{
+    DocumentRead, EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse,
+};
 pub use views::*;
 pub use webhooks::{Delivery, DeliveryAttempt, DeliveryState, Webhook, WebhookIn};
 
@@ -56,6 +60,15 @@ pub enum ServiceError {
     /// A document that could not be read: which form field, and why.
     #[error("{message}")]
     Unreadable { field: String, message: String },
+    /// A kind of file no reader takes (told by its bytes): which form field and file, what it
+    /// is (`pdf`, `png` …); the message in Chinese.
+    #[error("{message}")]
+    UnsupportedDocument {
+        field: String,
+        file: String,
+        kind: String,
+        message: String,
+    },
     /// A document refused for its size (文件过大): which form field and file, which budget
     /// and its value; the message in Chinese.
     #[error("{message}")]

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use serde_json::json;
 
 use super::audit::{entry, AuditBuild};
+use super::package_files::{format_name, unreadable, FileRead};
 use super::rounds::round;
 use super::views::{EvidenceView, RoundState, SubmissionView};
 use super::{sha256_hex, Caller, Role, Service, ServiceError, ServiceResult};
@@ -42,6 +43,8 @@ pub struct SubmitRequest {
     pub request_hash: String,
     /// How the report file was read, when one was uploaded.
     pub document: Option<DocumentRead>,
+    /// How the other files of the package were read (the notice, the working group).
+    pub files: Vec<FileRead>,
 }
 
 /// The answer to a submission: the stored submission and its score sheet.
@@ -52,6 +55,9 @@ pub struct SubmitResponse {
     /// How an uploaded report file was read (absent for a JSON package).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<DocumentRead>,
+    /// How the package's other files were read (absent when none was uploaded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileRead>,
 }
 
 /// A [`SubmitResponse`] as JSON, with the score sheet as stored rather than encoded again: it
@@ -60,6 +66,7 @@ fn submit_response(
     row: &SubmissionRow,
     evidence: &[EvidenceMeta],
     document: Option<&DocumentRead>,
+    files: &[FileRead],
 ) -> serde_json::Result<String> {
     /// The fields of [`SubmitResponse`], in its order.
     #[derive(Serialize)]
@@ -68,11 +75,14 @@ fn submit_response(
         score_sheet: &'a serde_json::value::RawValue,
         #[serde(skip_serializing_if = "Option::is_none")]
         document: Option<&'a DocumentRead>,
+        #[serde(skip_serializing_if = "<[FileRead]>::is_empty")]
+        files: &'a [FileRead],
     }
     serde_json::to_string(&Written {
         submission: view(row, evidence),
         score_sheet: serde_json::from_str(&row.score_sheet)?,
         document,
+        files,
     })
 }
 
@@ -240,6 +250,16 @@ impl Service {
                 "the package is for department {other}, the token for {code}"
             )));
         }
+        // a package of another budget year is the wrong file, never a score for this round
+        if package.year != row.year {
+            return Err(ServiceError::invalid(
+                "year",
+                format!(
+                    "材料包的评价年度为 {}，本轮评价的是 {} 年度：请提交 {} 年度的材料",
+                    package.year, row.year, row.year
+                ),
+            ));
+        }
         package.department.code = Some(code.clone());
         let now = self.now();
         // the server's clock decides when the report was received, never the client
@@ -293,7 +313,12 @@ impl Service {
             new,
             files,
             idempotency,
-            |row, evidence| Ok((201, submit_response(row, evidence, req.document.as_ref())?)),
+            |row, evidence| {
+                Ok((
+                    201,
+                    submit_response(row, evidence, req.document.as_ref(), &req.files)?,
+                ))
+            },
             |row| {
                 vec![
                     entry(caller, row.submitted_at, round_id, AuditAction::Submission)
@@ -410,7 +435,7 @@ impl Service {
 
 impl Service {
     /// A department caller's department code, the round it submits to, and whether it takes part.
-    fn submitting(
+    pub(crate) fn submitting(
         &self,
         caller: &Caller,
         round_id: i64,
@@ -427,8 +452,8 @@ impl Service {
         Ok((code, row, takes_part))
     }
 
-    /// Reads an uploaded report file (.txt, .docx, .xlsx, or the report model as .json) with the
-    /// standard body parts of the round's rubric.
+    /// Reads an uploaded report file (text, Word, Excel, or the report model as JSON, as its
+    /// bytes say) with the standard body parts of the round's rubric.
     pub fn read_report(
         &self,
         caller: &Caller,
@@ -436,15 +461,9 @@ impl Service {
         bytes: &[u8],
         name: &str,
     ) -> ServiceResult<(kaoping_domain::model::Report, DocumentRead)> {
-        use kaoping_domain::ingest::{self, Format};
+        use kaoping_domain::ingest::{self, Kind};
         let (_, row, _) = self.submitting(caller, round_id)?;
-        let unreadable = |message: String| ServiceError::Unreadable {
-            field: "report".into(),
-            message,
-        };
-        let format = Format::from_name(name)
-            .ok_or_else(|| unreadable(format!("{name}: unknown file type")))?;
-        if format == Format::Json {
+        if Kind::of(bytes) == Kind::Json {
             let report = serde_json::from_slice(bytes)
                 .map_err(|e| ServiceError::invalid("report", format!("report: {e}")))?;
             let read = DocumentRead {
@@ -456,21 +475,9 @@ impl Service {
         }
         let rubric = self.round_rubric(round_id, &row.rubric_source)?;
         let parsed = ingest::parse_with(bytes, name, rubric.body_parts(), &self.limits.read)
-            .map_err(|e| match e.too_large() {
-                Some(refusal) => ServiceError::DocumentTooLarge {
-                    field: "report".into(),
-                    file: name.to_string(),
-                    limit: refusal.limit,
-                    value: refusal.value,
-                    message: refusal.message,
-                },
-                None => unreadable(e.to_string()),
-            })?;
+            .map_err(|e| unreadable("report", name, e))?;
         let read = DocumentRead {
-            format: serde_json::to_value(parsed.format)?
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            format: format_name(parsed.format),
             encoding: parsed.encoding.map(str::to_string),
             missing: parsed.missing,
         };
@@ -570,15 +577,23 @@ mod tests {
             encoding: Some("GB18030".into()),
             missing: vec!["自评表".into()],
         };
-        for doc in [None, Some(&document)] {
+        let files = [FileRead {
+            field: "notice".into(),
+            name: "通知.docx".into(),
+            format: "docx".into(),
+            encoding: None,
+            summary: "标题：关于开展自评的通知".into(),
+        }];
+        for (doc, files) in [(None, &[][..]), (Some(&document), &files[..])] {
             let expected = serde_json::to_string(&SubmitResponse {
                 submission: view(&row, &evidence),
                 score_sheet: sheet.clone(),
                 document: doc.cloned(),
+                files: files.to_vec(),
             })
             .expect("encoded");
             assert_eq!(
-                submit_response(&row, &evidence, doc).expect("written"),
+                submit_response(&row, &evidence, doc, files).expect("written"),
                 expected
             );
         }

@@ -1,17 +1,20 @@
-//! 布置工作 and 单位自查: the notice, the working-group document, the self-check list.
+//! 布置工作 and 单位自查: the notice and the working-group document submitted, the self-check
+//! list. (The notice's elements are `notice_elements`.)
 
 use rust_decimal::Decimal;
 
 use super::outcome::{ItemOutcome, Missing};
-use crate::model::{Deduction, DepartmentLevel, ItemStatus, Notice, Package, SelfCheckUnitKind};
-use crate::rubric::{DocumentKind, MissingListPolicy, NoticeElement, RubricItem};
+use crate::model::{Deduction, DepartmentLevel, ItemStatus, Package, SelfCheckUnitKind};
+use crate::rubric::{DocumentKind, MissingListPolicy, RubricItem};
 use crate::text::find_any;
 
-/// Full marks when the document was submitted (and mentions a keyword, when the rule lists any).
+/// Full marks when the document was submitted (and mentions a keyword, when the rule lists any),
+/// or, for the working group, when the notice itself sets the group up (`in_notice_with`).
 pub fn document_present(
     item: &RubricItem,
     document: DocumentKind,
     keywords: &[String],
+    in_notice_with: &[String],
     pkg: &Package,
 ) -> ItemOutcome {
     let (name, doc) = match document {
@@ -40,6 +43,9 @@ pub fn document_present(
         )
     };
     let Some((title, text)) = doc else {
+        if notice_sets_it_up(pkg, keywords, in_notice_with) {
+            return ItemOutcome::scored(item, item.max, Vec::new());
+        }
         return lost(format!("未提交{name}"));
     };
     if text.trim().is_empty() && title.is_none_or(|t| t.trim().is_empty()) {
@@ -57,34 +63,19 @@ pub fn document_present(
     ItemOutcome::scored(item, item.max, Vec::new())
 }
 
-/// Each required element of the notice, found by its synonyms.
-pub fn notice_elements(
-    item: &RubricItem,
-    per_missing: Decimal,
-    elements: &[NoticeElement],
-    notice: Option<&Notice>,
-) -> ItemOutcome {
-    let Some(notice) = notice else {
-        return ItemOutcome::scored(
-            item,
-            Decimal::ZERO,
-            vec![Deduction {
-                points: item.max,
-                reason: "未提交自评通知，通知内容无从核对".to_string(),
-                location: "自评通知".to_string(),
-            }],
-        );
+/// Whether the notice holds one of `keywords` and all of `words` (spaces ignored: "组 长").
+fn notice_sets_it_up(pkg: &Package, keywords: &[String], words: &[String]) -> bool {
+    let Some(notice) = &pkg.notice else {
+        return false;
     };
-    let text = format!("{}\n{}", notice.title.as_deref().unwrap_or(""), notice.text);
-    let missing = elements
-        .iter()
-        .filter(|e| {
-            let by_attachment = e.met_by_attachments && !notice.attachments.is_empty();
-            !by_attachment && find_any(&text, &e.synonyms).is_none()
-        })
-        .map(|e| Missing::new(format!("自评通知缺少“{}”", e.name), "自评通知正文"))
+    if words.is_empty() {
+        return false;
+    }
+    let text: String = format!("{}\n{}", notice.title.as_deref().unwrap_or(""), notice.text)
+        .chars()
+        .filter(|c| *c != ' ' && *c != '\u{3000}')
         .collect();
-    ItemOutcome::deducting(item, per_missing, missing)
+    find_any(&text, keywords).is_some() && words.iter().all(|w| text.contains(w.as_str()))
 }
 
 /// Every unit that had to self-check and did not, the department itself included; for a county

@@ -8,6 +8,7 @@ mod consistency;
 mod documents;
 mod indicators;
 mod narrative;
+pub mod notice_elements;
 mod outcome;
 mod timeliness;
 
@@ -57,13 +58,15 @@ fn check_item(
     let pkg = input.package;
     let report = pkg.report.as_ref();
     match &item.rule {
-        Rule::DocumentPresent { document, keywords } => {
-            documents::document_present(item, *document, keywords, pkg)
-        }
+        Rule::DocumentPresent {
+            document,
+            keywords,
+            in_notice_with,
+        } => documents::document_present(item, *document, keywords, in_notice_with, pkg),
         Rule::NoticeElements {
             per_missing,
             elements,
-        } => documents::notice_elements(item, *per_missing, elements, pkg.notice.as_ref()),
+        } => notice_elements::notice_elements(item, *per_missing, elements, pkg.notice.as_ref()),
         Rule::SelfCheck {
             per_missing,
             when_list_missing,

@@ -5,10 +5,13 @@
 //! from a document is shared by all formats.
 
 pub mod build;
+pub mod classify;
 pub mod decode;
 pub mod document;
 pub mod docx;
 pub mod limits;
+pub mod notice;
+pub mod sniff;
 pub mod text;
 pub mod xlsx;
 
@@ -19,6 +22,7 @@ mod hostile;
 
 pub use document::{Block, Cell, Document, Merge, Paragraph, Table};
 pub use limits::{Budget, Exceeded, Limit, ReadLimits};
+pub use sniff::Kind;
 
 /// The largest input accepted, and the most a .docx/.xlsx may expand to when unzipped: a
 /// department's report is a few MB; anything far larger is a mistake or an attack.
@@ -36,7 +40,19 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file name says, by its extension.
+    /// The reader for a kind of file, when there is one.
+    pub fn of(kind: Kind) -> Option<Format> {
+        match kind {
+            Kind::Text => Some(Format::Text),
+            Kind::Docx => Some(Format::Docx),
+            Kind::Xlsx => Some(Format::Xlsx),
+            Kind::Json => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    /// The format a file name says, by its extension (for the CLI's messages; reading goes by
+    /// the bytes, [`Format::of`]).
     pub fn from_name(name: &str) -> Option<Format> {
         let lower = name.to_ascii_lowercase();
         let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
@@ -60,8 +76,6 @@ pub enum IngestError {
         size: usize,
         limit: usize,
     },
-    #[error("{name}: unknown file type (expected .txt, .docx, .xlsx or .json)")]
-    UnknownFormat { name: String },
     #[error("{name}: not a {expected} file: {detail}")]
     WrongContent {
         name: String,
@@ -87,6 +101,9 @@ pub enum IngestError {
     Encoding { name: String },
     #[error("{name}: no table of a self-evaluation report was recognised")]
     NoTable { name: String },
+    /// A kind of file no reader takes (yet): said by what its bytes are, not by its name.
+    #[error("文件 {name} 是{}，不能作为自评材料读取；请另存为 Word（.docx）、Excel（.xlsx）或文本文件后再提交", kind.zh())]
+    Unsupported { name: String, kind: Kind },
 }
 
 /// A file refused for its size (文件过大), as the API reports it.
@@ -131,35 +148,17 @@ impl IngestError {
     }
 }
 
-/// What reading a file gave: the package, where it came from, and what it lacks.
+/// A file read into a document, and what it was.
 #[derive(Debug, Clone)]
-pub struct Parsed {
+pub struct ReadFile {
     pub format: Format,
     /// The text encoding, for text files.
     pub encoding: Option<&'static str>,
-    pub package: crate::model::Package,
-    /// What the document lacks, in Chinese (empty for a JSON package).
-    pub missing: Vec<String>,
+    pub document: Document,
 }
 
-/// Reads a file's bytes as the format its name says (a JSON package, or a report as text, Word or
-/// Excel) into the package model. `standard` are the rubric's standard body parts
-/// ([`crate::rubric::Rubric::body_parts`]).
-pub fn parse(
-    bytes: &[u8],
-    name: &str,
-    standard: &[crate::rubric::BodyPartRule],
-) -> Result<Parsed, IngestError> {
-    parse_with(bytes, name, standard, &ReadLimits::default())
-}
-
-/// [`parse`] held to `limits`.
-pub fn parse_with(
-    bytes: &[u8],
-    name: &str,
-    standard: &[crate::rubric::BodyPartRule],
-    limits: &ReadLimits,
-) -> Result<Parsed, IngestError> {
+/// The size checks every file passes first.
+fn check_input(bytes: &[u8], name: &str) -> Result<(), IngestError> {
     if bytes.is_empty() {
         return Err(IngestError::Empty {
             name: name.to_string(),
@@ -172,23 +171,30 @@ pub fn parse_with(
             limit: MAX_INPUT_BYTES,
         });
     }
-    let format = Format::from_name(name).ok_or_else(|| IngestError::UnknownFormat {
-        name: name.to_string(),
-    })?;
+    Ok(())
+}
+
+/// Reads a document file — text, Word, Excel, as its bytes say — into a [`Document`], held to
+/// `limits`. A JSON file is no document: it is refused as [`IngestError::Unsupported`].
+pub fn read_document(
+    bytes: &[u8],
+    name: &str,
+    limits: &ReadLimits,
+) -> Result<ReadFile, IngestError> {
+    check_input(bytes, name)?;
+    let kind = Kind::of(bytes);
+    let unsupported = || match kind {
+        Kind::EncryptedOffice => IngestError::Encrypted {
+            name: name.to_string(),
+        },
+        kind => IngestError::Unsupported {
+            name: name.to_string(),
+            kind,
+        },
+    };
+    let format = Format::of(kind).ok_or_else(unsupported)?;
     let (document, encoding) = match format {
-        Format::Json => {
-            let package = serde_json::from_slice(bytes).map_err(|e| IngestError::WrongContent {
-                name: name.to_string(),
-                expected: "JSON package",
-                detail: e.to_string(),
-            })?;
-            return Ok(Parsed {
-                format,
-                encoding: None,
-                package,
-                missing: Vec::new(),
-            });
-        }
+        Format::Json => return Err(unsupported()),
         Format::Text => {
             // any encoding read takes at least one UTF-8 byte per two input bytes: a file that
             // long is refused before it is decoded
@@ -208,6 +214,61 @@ pub fn parse_with(
         Format::Docx => (docx::read_with(bytes, name, limits)?, None),
         Format::Xlsx => (xlsx::read_with(bytes, name, limits)?, None),
     };
+    Ok(ReadFile {
+        format,
+        encoding,
+        document,
+    })
+}
+
+/// What reading a file gave: the package, where it came from, and what it lacks.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub format: Format,
+    /// The text encoding, for text files.
+    pub encoding: Option<&'static str>,
+    pub package: crate::model::Package,
+    /// What the document lacks, in Chinese (empty for a JSON package).
+    pub missing: Vec<String>,
+}
+
+/// Reads a file's bytes as the format they are (a JSON package, or a report as text, Word or
+/// Excel; told by the bytes, [`Kind::of`], never by `name`) into the package model. `standard` are the rubric's standard body parts
+/// ([`crate::rubric::Rubric::body_parts`]).
+pub fn parse(
+    bytes: &[u8],
+    name: &str,
+    standard: &[crate::rubric::BodyPartRule],
+) -> Result<Parsed, IngestError> {
+    parse_with(bytes, name, standard, &ReadLimits::default())
+}
+
+/// [`parse`] held to `limits`.
+pub fn parse_with(
+    bytes: &[u8],
+    name: &str,
+    standard: &[crate::rubric::BodyPartRule],
+    limits: &ReadLimits,
+) -> Result<Parsed, IngestError> {
+    check_input(bytes, name)?;
+    if Kind::of(bytes) == Kind::Json {
+        let package = serde_json::from_slice(bytes).map_err(|e| IngestError::WrongContent {
+            name: name.to_string(),
+            expected: "JSON package",
+            detail: e.to_string(),
+        })?;
+        return Ok(Parsed {
+            format: Format::Json,
+            encoding: None,
+            package,
+            missing: Vec::new(),
+        });
+    }
+    let ReadFile {
+        format,
+        encoding,
+        document,
+    } = read_document(bytes, name, limits)?;
     let built = build::package(&document, standard);
     // a workbook is only its tables: one without a table of a report is not a report
     let has_table = built.package.report.as_ref().is_some_and(|r| {

@@ -190,6 +190,36 @@ pub enum Hints {
     Problems(ProblemHints),
     Suggestions(SuggestionHints),
     IndicatorLevels(IndicatorLevelHints),
+    NoticeElements(NoticeElementHints),
+}
+
+/// What the 自评通知 was found to hold: each element found and the text it rests on, so the
+/// department and the reviewer can check the detection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct NoticeElementHints {
+    pub found: Vec<NoticeElementFound>,
+}
+
+/// One element of the notice found, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NoticeElementFound {
+    /// The element as the rubric names it, e.g. 自评主要依据.
+    pub element: String,
+    pub by: FoundBy,
+    /// The heading, sentence or attachment it rests on (at most 120 characters).
+    pub text: String,
+}
+
+/// What in the notice shows an element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FoundBy {
+    /// 标题: the notice's title or a heading of its text.
+    Heading,
+    /// 句子: a sentence that fulfils the element.
+    Sentence,
+    /// 附件清单: the attachments the notice lists.
+    Attachments,
 }
 
 /// Hints for 指标质量.

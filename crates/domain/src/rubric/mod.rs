@@ -4,6 +4,7 @@
 //! a bad file is refused with a message that names the file, the place and the fault.
 
 mod decimal;
+mod pattern;
 mod rules;
 mod validate;
 
@@ -13,6 +14,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use pattern::Pattern;
 pub use rules::*;
 
 /// Rubrics compiled into the binary, by id.

@@ -17,8 +17,13 @@ pub enum Rule {
         document: DocumentKind,
         #[serde(default)]
         keywords: Vec<String>,
+        /// Without the document, the 自评通知 stands in for it when it holds one of `keywords`
+        /// and every one of these words (the notice setting up the group: 组长, 成员); spaces
+        /// inside words are ignored ("组 长"). Empty: the notice never stands in.
+        #[serde(default)]
+        in_notice_with: Vec<String>,
     },
-    /// Required elements of the 自评通知, each found by its synonyms.
+    /// Required elements of the 自评通知, each found by a heading or a sentence.
     NoticeElements {
         #[serde(with = "decimal::lenient")]
         #[schema(value_type = String)]
@@ -104,7 +109,15 @@ pub enum DocumentKind {
 #[serde(deny_unknown_fields)]
 pub struct NoticeElement {
     pub name: String,
-    pub synonyms: Vec<String>,
+    /// Words that show the element when a heading holds them ("评价范围" in "一、评价范围"),
+    /// never when they only stand in a sentence ("重要依据"). `synonyms` in older files.
+    #[serde(alias = "synonyms")]
+    pub headings: Vec<String>,
+    /// Regular expressions for a sentence that fulfils the element without a heading, e.g. the
+    /// basis in the opening sentence: "根据《…》…要求".
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub sentences: Vec<super::Pattern>,
     /// The element is also met by the notice listing attachments of its own.
     #[serde(default)]
     pub met_by_attachments: bool,

@@ -129,7 +129,7 @@ fn validate_rule(item: &RubricItem) -> Result<(), Fault> {
             positive("per_missing", *per_missing)?;
             non_empty("elements", elements)?;
             for (i, e) in elements.iter().enumerate() {
-                non_empty(&format!("elements[{i}].synonyms"), &e.synonyms)?;
+                non_empty(&format!("elements[{i}].headings"), &e.headings)?;
             }
             Ok(())
         }

@@ -347,6 +347,17 @@ fn received_time_falls_back_to_the_package() {
 /// the [`SCORING_REVISION`] it was made with: a check whose output changes fails here until the
 /// revision is bumped (so stored sheets are scored again) and the file regenerated with
 /// `KAOPING_UPDATE_GOLDEN=1 cargo test -p kaoping-domain golden_sheets`.
+/// A package with a real notice (tests/fixtures/notices/16, read as its text): the notice's
+/// elements and their hints are in the golden sheets too.
+fn with_real_notice(mut package: Package) -> Package {
+    let stored = include_str!("../../../../tests/fixtures/notices/16_btbu_cwc_2023_notice.txt");
+    let text: String = stored.lines().skip(2).collect::<Vec<_>>().join("\n");
+    package.notice = Some(crate::ingest::notice::notice(&crate::ingest::text::read(
+        &text,
+    )));
+    package
+}
+
 #[test]
 fn golden_sheets() {
     let path =
@@ -367,7 +378,11 @@ fn golden_sheets() {
     };
     let current = serde_json::json!({
         "revision": SCORING_REVISION,
-        "sheets": { "junshan": sheet(&junshan()), "miluo": sheet(&miluo) },
+        "sheets": {
+            "junshan": sheet(&junshan()),
+            "miluo": sheet(&miluo),
+            "junshan_with_a_real_notice": sheet(&with_real_notice(junshan())),
+        },
     });
     if std::env::var_os("KAOPING_UPDATE_GOLDEN").is_some() {
         let text = serde_json::to_string_pretty(&current).expect("json") + "\n";

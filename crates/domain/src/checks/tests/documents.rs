@@ -393,3 +393,23 @@ fn self_check_per_missing_comes_from_the_rubric() {
     assert_eq!(score(&o), dec!(0));
     assert_eq!(points(&o), [dec!(3), dec!(3), dec!(3), dec!(1), dec!(0)]);
 }
+
+#[test]
+fn working_group_set_up_by_the_notice_itself_scores_2() {
+    // the real notice of tests/fixtures/notices/05 sets up its 领导小组 with 组 长 and 成 员
+    let text = "一、绩效评价组织机构\n学校成立财政预算资金绩效评价工作领导小组。具体名单如下。\n\
+                组 长:刘铁铭\n副组长:朱 强\n成 员:计划财务处、审计处负责人。";
+    let pkg = with_notice(notice(Some(NOTICE_TITLE), text, &[]));
+    assert!(pkg.working_group.is_none());
+    let o = outcome(&pkg, "working_group");
+    assert_eq!(score(&o), dec!(2), "{:?}", reasons(&o));
+    // naming a group without its members is no group set up
+    for text in ["请各单位领导小组高度重视。", "组长：张三，成员若干。"] {
+        let o = outcome(
+            &with_notice(notice(Some(NOTICE_TITLE), text, &[])),
+            "working_group",
+        );
+        assert_eq!(score(&o), dec!(0), "{text}");
+        assert_eq!(reasons(&o), ["未提交工作小组文件"], "{text}");
+    }
+}

@@ -22,6 +22,7 @@ use zip::ZipArchive;
 
 use super::document::Document;
 use super::limits::{Budget, ReadLimits};
+use super::sniff::Kind;
 use super::{IngestError, MAX_INPUT_BYTES, MAX_UNZIPPED_BYTES};
 use numbering::Numbering;
 use styles::Styles;
@@ -150,79 +151,38 @@ fn wrong(name: &str, detail: String) -> IngestError {
     }
 }
 
-const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-
 /// Tells a zip (what a .docx is) from the files often sent by mistake in its place.
 fn check_kind(bytes: &[u8], name: &str) -> Result<(), IngestError> {
-    if bytes.starts_with(OLE) {
-        return ole_kind(bytes, name);
-    }
-    if [b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"]
-        .iter()
-        .any(|m| bytes.starts_with(*m))
-    {
-        return Ok(());
-    }
-    Err(wrong(name, format!("it {}", what_bytes_are(bytes))))
-}
-
-/// An OLE compound file: a password-protected .docx (its streams are EncryptionInfo and
-/// EncryptedPackage), or an old Word 97–2003 .doc / Excel .xls.
-fn ole_kind(bytes: &[u8], name: &str) -> Result<(), IngestError> {
-    let has_stream = |stream: &str| {
-        let utf16: Vec<u8> = stream.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        bytes.windows(utf16.len()).any(|w| w == utf16.as_slice())
-    };
-    if !has_stream("EncryptedPackage") {
-        if has_stream("WordDocument") {
-            return Err(wrong(
-                name,
-                "it is an old Word 97-2003 document (.doc); open it in Word and save it as .docx"
-                    .into(),
-            ));
+    let what = match Kind::of(bytes) {
+        Kind::Docx | Kind::Xlsx | Kind::Pptx | Kind::Odt | Kind::Ods | Kind::Ofd | Kind::Zip => {
+            return Ok(())
         }
-        if has_stream("Workbook") {
-            return Err(wrong(
-                name,
-                "it is an old Excel 97-2003 workbook (.xls); open it in Excel and save it as .xlsx"
-                    .into(),
-            ));
+        Kind::EncryptedOffice | Kind::Ole => {
+            return Err(IngestError::Encrypted {
+                name: name.to_string(),
+            })
         }
-    }
-    // A password-protected .docx, or an OLE file not recognised (perhaps an old .doc).
-    Err(IngestError::Encrypted {
-        name: name.to_string(),
-    })
-}
-
-/// "is a PDF document", "is a PNG image" … for a file that is not a zip.
-fn what_bytes_are(bytes: &[u8]) -> String {
-    let head = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let starts = |m: &[u8]| head.starts_with(m);
-    let text_head = String::from_utf8_lossy(&head[..head.len().min(512)]).to_lowercase();
-    let text_head = text_head.trim_start();
-    let what = if starts(b"%PDF") {
-        "is a PDF document, not the Word file; submit the .docx itself"
-    } else if starts(b"\x89PNG\r\n\x1a\n") {
-        "is a PNG image, not a Word file"
-    } else if starts(b"\xFF\xD8\xFF") {
-        "is a JPEG image, not a Word file"
-    } else if starts(b"GIF87a") || starts(b"GIF89a") {
-        "is a GIF image, not a Word file"
-    } else if starts(b"{\\rtf") {
-        "is an RTF document; open it in Word and save it as .docx"
-    } else if starts(b"Rar!") || starts(b"7z\xBC\xAF\x27\x1C") || starts(b"\x1F\x8B") {
-        "is a compressed archive (RAR, 7z or gzip), not a Word file"
-    } else if text_head.starts_with("<!doctype html") || text_head.starts_with("<html") {
-        "is a web page (HTML); open it in Word and save it as .docx"
-    } else if text_head.starts_with("<?xml") {
-        "is an XML file (perhaps Word 2003 XML); open it in Word and save it as .docx"
-    } else if std::str::from_utf8(&head[..head.len().min(4096)]).is_ok() {
-        "is plain text, not a Word file"
-    } else {
-        "is not a zip archive, which every .docx file is"
+        Kind::WordBinary => {
+            "is an old Word 97-2003 document (.doc); open it in Word and save it as .docx"
+        }
+        Kind::ExcelBinary => {
+            "is an old Excel 97-2003 workbook (.xls); open it in Excel and save it as .xlsx"
+        }
+        Kind::Pdf => "is a PDF document, not the Word file; submit the .docx itself",
+        Kind::Png => "is a PNG image, not a Word file",
+        Kind::Jpeg => "is a JPEG image, not a Word file",
+        Kind::Gif => "is a GIF image, not a Word file",
+        Kind::Tiff | Kind::Bmp => "is an image, not a Word file",
+        Kind::Rtf => "is an RTF document; open it in Word and save it as .docx",
+        Kind::Archive => "is a compressed archive (RAR, 7z or gzip), not a Word file",
+        Kind::Html => "is a web page (HTML); open it in Word and save it as .docx",
+        Kind::Xml => "is an XML file (perhaps Word 2003 XML); open it in Word and save it as .docx",
+        Kind::Json | Kind::Text if std::str::from_utf8(&bytes[..bytes.len().min(4096)]).is_ok() => {
+            "is plain text, not a Word file"
+        }
+        Kind::Json | Kind::Text => "is not a zip archive, which every .docx file is",
     };
-    what.to_string()
+    Err(wrong(name, format!("it {what}")))
 }
 
 /// What a zip without word/document.xml is, by the names it holds.
@@ -373,7 +333,7 @@ mod tests {
             Err(IngestError::WrongContent { .. })
         ));
         assert!(matches!(
-            check_kind(OLE, "a.docx"),
+            check_kind(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "a.docx"),
             Err(IngestError::Encrypted { .. })
         ));
     }
