@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod decode;
+pub mod doc;
 pub mod document;
 pub mod docx;
 pub mod limits;
@@ -31,6 +32,8 @@ pub const MAX_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
 pub enum Format {
     Text,
     Docx,
+    /// Word 97-2003 .doc and WPS .wps (the Word binary format).
+    Doc,
     Xlsx,
     Json,
 }
@@ -43,6 +46,7 @@ impl Format {
         match ext {
             "txt" | "text" => Some(Format::Text),
             "docx" => Some(Format::Docx),
+            "doc" | "wps" => Some(Format::Doc),
             "xlsx" => Some(Format::Xlsx),
             "json" => Some(Format::Json),
             _ => None,
@@ -206,6 +210,7 @@ pub fn parse_with(
             (document, Some(decoded.encoding))
         }
         Format::Docx => (docx::read_with(bytes, name, limits)?, None),
+        Format::Doc => (doc::read_with(bytes, name, limits)?, None),
         Format::Xlsx => (xlsx::read_with(bytes, name, limits)?, None),
     };
     let built = build::package(&document, standard);

@@ -11,8 +11,8 @@ mod body;
 mod numbering;
 mod numfmt;
 mod styles;
-mod tables;
-mod xml;
+pub(in crate::ingest) mod tables;
+pub(in crate::ingest) mod xml;
 
 use std::io::{self, BufReader, Cursor, Read};
 

@@ -6,7 +6,7 @@ use quick_xml::XmlVersion;
 
 /// Why a part could not be read.
 #[derive(Debug)]
-pub(super) enum PartError {
+pub(in crate::ingest) enum PartError {
     /// Not well-formed XML, or the bytes could not be unpacked (a read error comes through
     /// quick-xml as an I/O error).
     Xml(quick_xml::Error),
