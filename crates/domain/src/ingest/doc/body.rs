@@ -28,6 +28,9 @@ pub(super) struct Body<'a> {
     fields: Vec<bool>,
     /// Lines of the cell being read.
     cell: Vec<String>,
+    /// Lines of the nested table's cell being read, and the cells of its row.
+    inner_cell: Vec<String>,
+    inner_row: Vec<String>,
     /// Cells of the row being read.
     row: Vec<Vec<String>>,
     /// Rows of the table being read.
@@ -51,6 +54,8 @@ impl<'a> Body<'a> {
             len: 0,
             fields: Vec::new(),
             cell: Vec::new(),
+            inner_cell: Vec::new(),
+            inner_row: Vec::new(),
             row: Vec::new(),
             rows: Vec::new(),
             last_header: 0,
@@ -131,12 +136,20 @@ impl<'a> Body<'a> {
             return Ok(());
         }
         if para.depth > 1 {
-            // a nested table: its cells are lines of the outer cell; its row ends are empty
-            if !para.inner_ttp {
-                self.cell.push(text);
+            // a nested table: each of its rows is a line of the outer cell, its cells separated
+            // by tabs (as the .docx reader flattens one)
+            if para.inner_ttp {
+                self.end_inner_row();
+            } else {
+                self.inner_cell.push(text);
+                if para.inner_cell {
+                    let cell = lines_text(&std::mem::take(&mut self.inner_cell));
+                    self.inner_row.push(cell);
+                }
             }
             return Ok(());
         }
+        self.end_inner_row();
         if c.unit == 0x07 && para.ttp {
             let cells = std::mem::take(&mut self.row);
             if !cells.is_empty() {
@@ -155,8 +168,23 @@ impl<'a> Body<'a> {
         Ok(())
     }
 
+    /// Ends the row of a nested table being read, if any: a line of the outer cell.
+    fn end_inner_row(&mut self) {
+        if !self.inner_cell.is_empty() {
+            let cell = lines_text(&std::mem::take(&mut self.inner_cell));
+            self.inner_row.push(cell);
+        }
+        if !self.inner_row.is_empty() {
+            let line = std::mem::take(&mut self.inner_row).join("\t");
+            if !line.trim().is_empty() {
+                self.cell.push(line);
+            }
+        }
+    }
+
     /// Ends the table being read, if any: a row without its row-end mark is kept as a row.
     fn end_table(&mut self) -> Result<(), PartError> {
+        self.end_inner_row();
         if !self.cell.is_empty() {
             let cell = std::mem::take(&mut self.cell);
             self.row.push(cell);
@@ -191,5 +219,15 @@ impl<'a> Body<'a> {
         Ok(Document {
             blocks: self.blocks,
         })
+    }
+}
+
+/// A cell's lines joined with '\n', blank lines at either end left out.
+fn lines_text(lines: &[String]) -> String {
+    let start = lines.iter().position(|l| !l.trim().is_empty());
+    let end = lines.iter().rposition(|l| !l.trim().is_empty());
+    match (start, end) {
+        (Some(s), Some(e)) => lines[s..=e].join("\n"),
+        _ => String::new(),
     }
 }

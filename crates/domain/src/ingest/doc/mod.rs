@@ -19,8 +19,11 @@ mod fib;
 mod grid;
 mod pieces;
 mod props;
+mod sprms;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hostile;
 
 use std::io::{Cursor, Read};
 

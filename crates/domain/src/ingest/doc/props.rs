@@ -3,6 +3,7 @@
 //! row's cells lie (sprmTDefTable, sprmTVertMerge, sprmTMerge).
 
 use super::fib::{u16_at, u32_at};
+use super::sprms::Sprms;
 
 const PAGE: usize = 512;
 
@@ -12,11 +13,10 @@ const SPRM_P_ITAP: u16 = 0x6649;
 const SPRM_P_F_INNER_TABLE_CELL: u16 = 0x244B;
 const SPRM_P_F_INNER_TTP: u16 = 0x244C;
 const SPRM_P_OUT_LVL: u16 = 0x2640;
-const SPRM_T_DEF_TABLE: u16 = 0xD608;
+pub(super) const SPRM_T_DEF_TABLE: u16 = 0xD608;
 const SPRM_T_VERT_MERGE: u16 = 0xD62B;
 const SPRM_T_MERGE: u16 = 0x5624;
 const SPRM_T_TABLE_HEADER: u16 = 0x3404;
-const SPRM_P_CHG_TABS: u16 = 0xC615;
 const SPRM_P_HUGE_PAPX: u16 = 0x6646;
 
 /// More cells than this in a row's definition are not read (Word allows 63).
@@ -245,47 +245,6 @@ fn def_table(op: &[u8], row: &mut RowDef) {
             }
         })
         .collect();
-}
-
-/// The sprms of a grpprl with their operands ([MS-DOC] 2.2.5.1 Sprm.spra).
-struct Sprms<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Sprms<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Sprms { bytes, at: 0 }
-    }
-}
-
-impl<'a> Iterator for Sprms<'a> {
-    type Item = (u16, &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let sprm = u16_at(self.bytes, self.at)?;
-        let op_at = self.at + 2;
-        let len = match sprm >> 13 {
-            0 | 1 => 1,
-            2 | 4 | 5 => 2,
-            3 => 4,
-            7 => 3,
-            _ => match sprm {
-                SPRM_T_DEF_TABLE => usize::from(u16_at(self.bytes, op_at)?) + 1,
-                SPRM_P_CHG_TABS if self.bytes.get(op_at) == Some(&255) => {
-                    let del = usize::from(*self.bytes.get(op_at + 1)?);
-                    let add_at = op_at + 2 + del * 4;
-                    let add = usize::from(*self.bytes.get(add_at)?);
-                    add_at + 1 + add * 3 - op_at
-                }
-                _ => usize::from(*self.bytes.get(op_at)?) + 1,
-            },
-        };
-        let end = op_at.checked_add(len)?;
-        let op = self.bytes.get(op_at..end.min(self.bytes.len()))?;
-        self.at = end;
-        Some((sprm, op))
-    }
 }
 
 #[cfg(test)]
