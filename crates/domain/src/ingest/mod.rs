@@ -10,6 +10,7 @@ pub mod doc;
 pub mod document;
 pub mod docx;
 pub mod limits;
+pub mod odt;
 pub mod text;
 pub mod xlsx;
 
@@ -34,6 +35,8 @@ pub enum Format {
     Docx,
     /// Word 97-2003 .doc and WPS .wps (the Word binary format).
     Doc,
+    /// OpenDocument text (.odt).
+    Odt,
     Xlsx,
     Json,
 }
@@ -47,6 +50,7 @@ impl Format {
             "txt" | "text" => Some(Format::Text),
             "docx" => Some(Format::Docx),
             "doc" | "wps" => Some(Format::Doc),
+            "odt" => Some(Format::Odt),
             "xlsx" => Some(Format::Xlsx),
             "json" => Some(Format::Json),
             _ => None,
@@ -211,6 +215,7 @@ pub fn parse_with(
         }
         Format::Docx => (docx::read_with(bytes, name, limits)?, None),
         Format::Doc => (doc::read_with(bytes, name, limits)?, None),
+        Format::Odt => (odt::read_with(bytes, name, limits)?, None),
         Format::Xlsx => (xlsx::read_with(bytes, name, limits)?, None),
     };
     let built = build::package(&document, standard);

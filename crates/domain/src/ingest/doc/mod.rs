@@ -21,7 +21,7 @@ mod pieces;
 mod props;
 mod sprms;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod tests_hostile;
 

@@ -22,7 +22,7 @@ pub(in crate::ingest) enum Continue {
 }
 
 /// A `w:tc` being read.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(in crate::ingest) struct CellBuilder {
     pub lines: Vec<String>,
     pub span: usize,
@@ -40,7 +40,7 @@ impl CellBuilder {
 }
 
 /// A `w:tr` being read.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(in crate::ingest) struct RowBuilder {
     pub cells: Vec<CellBuilder>,
     pub cell: Option<CellBuilder>,
