@@ -11,6 +11,7 @@ pub mod document;
 pub mod docx;
 pub mod limits;
 pub mod odt;
+pub mod rtf;
 pub mod text;
 pub mod xlsx;
 
@@ -37,6 +38,8 @@ pub enum Format {
     Doc,
     /// OpenDocument text (.odt).
     Odt,
+    /// Rich Text Format (.rtf).
+    Rtf,
     Xlsx,
     Json,
 }
@@ -51,6 +54,7 @@ impl Format {
             "docx" => Some(Format::Docx),
             "doc" | "wps" => Some(Format::Doc),
             "odt" => Some(Format::Odt),
+            "rtf" => Some(Format::Rtf),
             "xlsx" => Some(Format::Xlsx),
             "json" => Some(Format::Json),
             _ => None,
@@ -216,6 +220,7 @@ pub fn parse_with(
         Format::Docx => (docx::read_with(bytes, name, limits)?, None),
         Format::Doc => (doc::read_with(bytes, name, limits)?, None),
         Format::Odt => (odt::read_with(bytes, name, limits)?, None),
+        Format::Rtf => (rtf::read_with(bytes, name, limits)?, None),
         Format::Xlsx => (xlsx::read_with(bytes, name, limits)?, None),
     };
     let built = build::package(&document, standard);

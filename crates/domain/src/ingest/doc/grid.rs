@@ -17,7 +17,7 @@ const SNAP: i32 = 10;
 
 /// A row as read: its cells' lines, and its definition when its row-end mark had one.
 #[derive(Debug, Default)]
-pub(super) struct Row {
+pub(in crate::ingest) struct Row {
     pub cells: Vec<Vec<String>>,
     pub def: Option<RowDef>,
 }
@@ -50,7 +50,7 @@ fn line_of(lines: &[i32], x: i16) -> usize {
 
 /// Lays out one table's rows and appends it to `blocks`. `cells` counts grid positions for the
 /// builder's own limit.
-pub(super) fn push_table(
+pub(in crate::ingest) fn push_table(
     blocks: &mut Vec<Block>,
     last_header: &mut usize,
     rows: Vec<Row>,

@@ -16,9 +16,9 @@
 
 mod body;
 mod fib;
-mod grid;
+pub(in crate::ingest) mod grid;
 mod pieces;
-mod props;
+pub(in crate::ingest) mod props;
 mod sprms;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -24,7 +24,7 @@ pub(super) const MAX_ROW_CELLS: usize = 64;
 
 /// How a cell takes part in a merge, from the row's definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct CellDef {
+pub(in crate::ingest) struct CellDef {
     /// The cell continues the one to its left (TC80 fMerged).
     pub merged: bool,
     /// 0 none, 1 first cell of a vertical merge, 2 continues the cell above.
@@ -33,7 +33,7 @@ pub(super) struct CellDef {
 
 /// A row's definition (the TAP of its row-end mark).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct RowDef {
+pub(in crate::ingest) struct RowDef {
     /// Cell boundaries in twips: `centers[i]..centers[i+1]` is cell `i`.
     pub centers: Vec<i16>,
     pub cells: Vec<CellDef>,
