@@ -7,11 +7,11 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::ingest::document::{Block, Document, Paragraph};
-use crate::ingest::docx::tables::{
-    flatten, push_body_table, CellBuilder, Continue, RowBuilder, TableBuilder, MAX_COLUMNS,
-};
+use crate::ingest::docx::tables::{flatten, push_body_table, MAX_COLUMNS};
 use crate::ingest::docx::xml::{val_int, PartError, CUT_SHORT};
 use crate::ingest::limits::{Budget, Limit};
+
+use super::tables::Table;
 
 /// Elements whose content is not the document's text: notes, comments, tracked deletions,
 /// drawings and frames.
@@ -27,8 +27,6 @@ const SKIPPED: &[&str] = &[
     "line",
     "forms",
 ];
-/// A row repeated more often than this is read this often.
-const MAX_ROW_REPEAT: usize = 1000;
 
 /// Whether META-INF/manifest.xml lists encrypted entries.
 pub(super) fn encrypted<R: BufRead>(r: &mut Reader<R>) -> Result<bool, PartError> {
@@ -49,20 +47,6 @@ pub(super) fn encrypted<R: BufRead>(r: &mut Reader<R>) -> Result<bool, PartError
 struct Para {
     text: String,
     heading: Option<u8>,
-}
-
-#[derive(Default)]
-struct Table {
-    builder: TableBuilder,
-    header: bool,
-    /// Grid column of the next cell in the row.
-    col: usize,
-    /// Covered cells still to come in the row from a cell spanning columns.
-    left: usize,
-    /// By grid column: rows still covered by a cell spanning rows there, and its column span.
-    below: Vec<(usize, usize)>,
-    row_repeat: usize,
-    cell_repeat: usize,
 }
 
 enum Frame {
@@ -130,7 +114,7 @@ pub(super) fn parse<R: BufRead>(
     })
 }
 
-fn count(e: &BytesStart, local: &str) -> usize {
+pub(super) fn count(e: &BytesStart, local: &str) -> usize {
     val_int(e, local).map_or(1, |n| usize::try_from(n).unwrap_or(1).clamp(1, MAX_COLUMNS))
 }
 
@@ -221,48 +205,17 @@ impl Body<'_> {
             }
             "table-row" => {
                 if let Some(t) = self.table() {
-                    t.row_repeat = count(e, "number-rows-repeated").min(MAX_ROW_REPEAT);
-                    t.col = 0;
-                    t.left = 0;
-                    t.builder.row = Some(RowBuilder {
-                        header: t.header,
-                        ..RowBuilder::default()
-                    });
+                    t.start_row(e);
                 }
             }
-            "table-cell" => {
-                let repeat = count(e, "number-columns-repeated");
-                self.budget.cells(repeat)?;
-                let span = count(e, "number-columns-spanned");
-                let rows = count(e, "number-rows-spanned");
-                if let Some(t) = self.table() {
-                    if t.below.len() <= t.col {
-                        t.below.resize(t.col + 1, (0, 0));
-                    }
-                    t.below[t.col] = (rows - 1, span);
-                    t.col += repeat;
-                    t.left = span - 1;
-                    t.cell_repeat = repeat;
-                    let cell = CellBuilder {
-                        span,
-                        vmerge: if rows > 1 {
-                            Continue::Restart
-                        } else {
-                            Continue::No
-                        },
-                        ..CellBuilder::new()
-                    };
-                    if let Some(row) = t.builder.row.as_mut() {
-                        row.cell = Some(cell);
-                    }
-                }
-            }
-            "covered-table-cell" => {
+            "table-cell" | "covered-table-cell" => {
                 let repeat = count(e, "number-columns-repeated");
                 self.budget.cells(repeat)?;
                 if let Some(t) = self.table() {
-                    for _ in 0..repeat {
-                        t.covered();
+                    if name == "table-cell" {
+                        t.start_cell(e, repeat);
+                    } else {
+                        (0..repeat).for_each(|_| t.covered());
                     }
                 }
             }
@@ -292,36 +245,23 @@ impl Body<'_> {
             }
             "table-cell" => {
                 if let Some(t) = self.table() {
-                    if let Some(row) = t.builder.row.as_mut() {
-                        if let Some(cell) = row.cell.take() {
-                            for _ in 1..t.cell_repeat {
-                                row.cells.push(cell.clone());
-                            }
-                            row.cells.push(cell);
-                        }
-                    }
+                    t.end_cell();
                 }
             }
             "table-row" => {
-                let mut cells = self.cells;
                 let Some(t) = self.table() else {
                     return Ok(());
                 };
                 let Some(row) = t.builder.row.take() else {
                     return Ok(());
                 };
-                let repeat = t.row_repeat;
                 // the copies are charged before they are made
                 let width: usize = row.cells.iter().map(|c| c.span).sum();
-                self.budget
-                    .cells(width.saturating_mul(repeat.saturating_sub(1)))?;
+                let copies = t.row_repeat.saturating_sub(1);
+                self.budget.cells(width.saturating_mul(copies))?;
+                let mut cells = self.cells;
                 if let Some(t) = self.table() {
-                    for _ in 1..repeat {
-                        t.builder.row = Some(row.clone());
-                        t.builder.end_row(&mut cells)?;
-                    }
-                    t.builder.row = Some(row);
-                    t.builder.end_row(&mut cells)?;
+                    t.end_row(row, &mut cells)?;
                 }
                 self.cells = cells;
             }
@@ -370,35 +310,5 @@ impl Body<'_> {
             return;
         }
         self.push_lines(vec![text]);
-    }
-}
-
-impl Table {
-    /// A covered grid position: part of the cell to its left, or of the cell above.
-    fn covered(&mut self) {
-        let col = self.col;
-        self.col += 1;
-        if self.left > 0 {
-            self.left -= 1;
-            return;
-        }
-        let Some(row) = self.builder.row.as_mut() else {
-            return;
-        };
-        match self.below.get_mut(col) {
-            Some((rows, span)) if *rows > 0 => {
-                *rows -= 1;
-                self.left = *span - 1;
-                row.cells.push(CellBuilder {
-                    span: *span,
-                    vmerge: Continue::Yes,
-                    ..CellBuilder::new()
-                });
-            }
-            _ => row.cells.push(CellBuilder {
-                hmerge: Continue::Yes,
-                ..CellBuilder::new()
-            }),
-        }
     }
 }

@@ -8,6 +8,7 @@
 //! stopped while it unpacks if they lie, and text, paragraphs and cells are charged as read.
 
 mod body;
+mod tables;
 #[cfg(test)]
 mod tests;
 
