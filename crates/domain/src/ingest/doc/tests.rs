@@ -261,29 +261,35 @@ fn a_wps_name_reads_the_same() {
 #[test]
 #[ignore]
 fn accuracy() {
-    for (text, file) in [
-        (JUNSHAN_TXT, "doc/junshan-2024.doc"),
-        (MILUO_TXT, "doc/miluo-2024.doc"),
-    ] {
-        let (equal, total, differ) = compare(text, file);
-        println!("{file}: {equal}/{total} fields equal {differ:?}");
-        let bytes = fixture(file);
-        let start = std::time::Instant::now();
-        let n = 50u32;
-        for _ in 0..n {
-            read(&bytes, file).unwrap();
+    type Reader = fn(&[u8], &str) -> Result<Document, IngestError>;
+    let readers: [(&str, Reader); 4] = [
+        ("doc", read),
+        ("odt", crate::ingest::odt::read),
+        ("rtf", crate::ingest::rtf::read),
+        ("docx", crate::ingest::docx::read),
+    ];
+    for (text, stem) in [(JUNSHAN_TXT, "junshan-2024"), (MILUO_TXT, "miluo-2024")] {
+        for (ext, reader) in readers {
+            let file = format!("doc/{stem}.{ext}");
+            let (equal, total, differ) = compare(text, &file);
+            let bytes = fixture(&file);
+            let n = 50u32;
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                reader(&bytes, &file).unwrap();
+            }
+            let took = start.elapsed() / n;
+            println!(
+                "| {stem}.{ext} | {} KB | {equal}/{total} | {differ:?} | {took:.2?} |",
+                bytes.len() / 1024
+            );
         }
-        println!(
-            "{file}: read in {:?} ({} bytes)",
-            start.elapsed() / n,
-            bytes.len()
-        );
     }
     for stem in NOTICES {
         let doc = read(&fixture(&format!("doc/notices/{stem}.doc")), "n.doc").unwrap();
         let (e, g) = (notice_text(stem), document_text(&doc));
         println!(
-            "{stem}.doc: {:.2}% of {} characters",
+            "| {stem}.doc | {:.2}% | {} |",
             char_accuracy(&e, &g) * 100.0,
             e.len()
         );
