@@ -13,6 +13,14 @@
 //! An Excel 97-2003 workbook (.xls/.et) is a compound file too, but not this reader's: it is
 //! refused as [`IngestError::WrongContent`], and [`ole_kind`] tells it beforehand so a caller can
 //! hand it to the workbook reader.
+//!
+//! Not read (yet): paragraph properties carried by a piece's `prm` (files "fast-saved" by Word
+//! 97–2002) — such files read as text, but cells may become paragraphs; sprmTInsert/TDelete/
+//! TSplit; Word's automatic list numbers (typed numbers such as "一、" are text and read); a
+//! style's own outline level (headings come from the built-in 标题 1–9 styles and a paragraph's
+//! sprmPOutLvl); footnotes, headers, comments and text boxes (only the main text is read).
+//! Word 6/95 files are refused as WrongContent; encrypted and XOR-obfuscated files as Encrypted
+//! (not decrypted). The corpus is LibreOffice's; .doc written by Word or WPS was not at hand.
 
 mod body;
 mod fib;
