@@ -10,13 +10,14 @@ use crate::ingest::limits::Budget;
 
 use super::grid::{push_table, Row};
 use super::pieces::Char;
-use super::props::{Para, Props};
+use super::props::{with_sprms, Para, Props};
 
 /// Nested fields deeper than this are read as if at this depth.
 const MAX_FIELD_DEPTH: usize = 64;
 
 pub(super) struct Body<'a> {
     props: &'a Props,
+    prcs: &'a [&'a [u8]],
     headings: &'a [Option<u8>],
     budget: &'a mut Budget,
     blocks: Vec<Block>,
@@ -42,11 +43,13 @@ pub(super) struct Body<'a> {
 impl<'a> Body<'a> {
     pub(super) fn new(
         props: &'a Props,
+        prcs: &'a [&'a [u8]],
         headings: &'a [Option<u8>],
         budget: &'a mut Budget,
     ) -> Self {
         Body {
             props,
+            prcs,
             headings,
             budget,
             blocks: Vec::new(),
@@ -115,7 +118,19 @@ impl<'a> Body<'a> {
     /// A paragraph, cell or row mark.
     fn mark(&mut self, c: Char) -> Result<(), PartError> {
         let default = Para::default();
-        let para = self.props.at(c.fc).unwrap_or(&default);
+        let base = self.props.at(c.fc).unwrap_or(&default);
+        // a Prm1 (bit 0 set) names a Prc grpprl whose sprms the piece's paragraphs also have
+        let prc = (c.prm & 1 == 1)
+            .then(|| self.prcs.get(usize::from(c.prm >> 1)))
+            .flatten();
+        let with_prm;
+        let para = match prc {
+            Some(grpprl) => {
+                with_prm = with_sprms(base, grpprl);
+                &with_prm
+            }
+            None => base,
+        };
         let text = String::from_utf16_lossy(&std::mem::take(&mut self.units));
         let text = text.trim_end_matches('\n').to_string();
         self.len = 0;

@@ -14,8 +14,8 @@
 //! refused as [`IngestError::WrongContent`], and [`ole_kind`] tells it beforehand so a caller can
 //! hand it to the workbook reader.
 //!
-//! Not read (yet): paragraph properties carried by a piece's `prm` (files "fast-saved" by Word
-//! 97–2002) — such files read as text, but cells may become paragraphs; sprmTInsert/TDelete/
+//! Not read (yet): a piece's Prm0 (one sprm coded in the piece itself; its Prm1, a grpprl of the
+//! Clx, is applied — Word's fast save keeps property changes there); sprmTInsert/TDelete/
 //! TSplit; Word's automatic list numbers (typed numbers such as "一、" are text and read); a
 //! style's own outline level (headings come from the built-in 标题 1–9 styles and a paragraph's
 //! sprmPOutLvl); footnotes, headers, comments and text boxes (only the main text is read).
@@ -30,6 +30,8 @@ pub(in crate::ingest) mod props;
 mod sprms;
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_crafted;
 #[cfg(test)]
 mod tests_hostile;
 
@@ -158,7 +160,7 @@ pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Docume
 
     let clx = fib::slice(&table, fib.clx)
         .ok_or_else(|| corrupt("the piece table lies outside the table stream".into()))?;
-    let pieces = pieces::parse(clx).map_err(|d| corrupt(d.to_string()))?;
+    let (pieces, prcs) = pieces::parse(clx).map_err(|d| corrupt(d.to_string()))?;
     let props = match fib::slice(&table, fib.plcf_bte_papx) {
         Some(plc) => props::Props::parse(plc, &word, &data).map_err(|d| corrupt(d.to_string()))?,
         None => props::Props::default(),
@@ -171,7 +173,7 @@ pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Docume
         PartError::Invalid(d) => corrupt(d),
         PartError::Xml(e) => corrupt(e.to_string()),
     };
-    let mut body = body::Body::new(&props, &headings, &mut budget);
+    let mut body = body::Body::new(&props, &prcs, &headings, &mut budget);
     for c in pieces::chars(&word, &pieces, fib.ccp_text) {
         let c = c.map_err(|d| corrupt(d.to_string()))?;
         body.push(c).map_err(part)?;

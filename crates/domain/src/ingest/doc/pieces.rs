@@ -11,6 +11,8 @@ pub(super) struct Piece {
     pub cp_end: u32,
     pub fc: u32,
     pub compressed: bool,
+    /// The piece's Prm: with bit 0 set, bits 1–15 index the Clx's Prc grpprls.
+    pub prm: u16,
 }
 
 /// A character of the text: its UTF-16 code unit and where it is stored.
@@ -21,15 +23,25 @@ pub(super) struct Char {
     pub fc: u32,
     /// Bytes it takes there (1 or 2).
     pub width: u32,
+    /// Its piece's Prm.
+    pub prm: u16,
 }
 
-/// Reads the Pcdt of a Clx, skipping the Prc (property) entries before it.
-pub(super) fn parse(clx: &[u8]) -> Result<Vec<Piece>, &'static str> {
+/// The pieces, and the Prc grpprls before them (sprms a piece's Prm1 applies to its text).
+pub(super) type Clx<'a> = (Vec<Piece>, Vec<&'a [u8]>);
+
+/// Reads a Clx: the Prc (property) entries, then the Pcdt.
+pub(super) fn parse(clx: &[u8]) -> Result<Clx<'_>, &'static str> {
     let mut at = 0usize;
+    let mut prcs = Vec::new();
     // the Prc entries: clxt 0x01, cbGrpprl (i16), grpprl; each moves `at` forward
     while clx.get(at) == Some(&0x01) {
         let cb = u16_at(clx, at + 1).ok_or("the piece table is cut short")?;
         let cb = usize::from(cb).min(0x3FA2);
+        let grpprl = clx
+            .get(at + 3..at + 3 + cb)
+            .ok_or("the piece table is cut short")?;
+        prcs.push(grpprl);
         at = at.saturating_add(3 + cb);
     }
     if clx.get(at) != Some(&0x02) {
@@ -54,6 +66,7 @@ pub(super) fn parse(clx: &[u8]) -> Result<Vec<Piece>, &'static str> {
         }
         let pcd = (n + 1) * 4 + i * 8;
         let raw = u32_at(plc, pcd + 2).ok_or("the piece table is cut short")?;
+        let prm = u16_at(plc, pcd + 6).ok_or("the piece table is cut short")?;
         let compressed = raw & 0x4000_0000 != 0;
         let fc = raw & 0x3FFF_FFFF;
         pieces.push(Piece {
@@ -61,9 +74,10 @@ pub(super) fn parse(clx: &[u8]) -> Result<Vec<Piece>, &'static str> {
             cp_end,
             fc: if compressed { fc / 2 } else { fc },
             compressed,
+            prm,
         });
     }
-    Ok(pieces)
+    Ok((pieces, prcs))
 }
 
 /// The characters `0..ccp` of the text, in order, each read from its piece. Stops at the end of
@@ -100,7 +114,12 @@ pub(super) fn chars<'a>(
                 u16_at(word, at)
             };
             let unit = unit.ok_or("a piece lies outside the file")?;
-            Ok(Char { unit, fc, width })
+            Ok(Char {
+                unit,
+                fc,
+                width,
+                prm: p.prm,
+            })
         })
 }
 
@@ -164,7 +183,9 @@ mod tests {
     fn compressed_and_utf16_pieces_read_in_order() {
         let mut word = b"ab".to_vec();
         word.extend("中文".encode_utf16().flat_map(u16::to_le_bytes));
-        let pieces = parse(&clx(&[0, 2, 4], &[(0, true), (2, false)])).unwrap();
+        let table = clx(&[0, 2, 4], &[(0, true), (2, false)]);
+        let (pieces, prcs) = parse(&table).unwrap();
+        assert_eq!(prcs, vec![&[0xAA, 0xBB][..]]);
         let text: Vec<u16> = chars(&word, &pieces, 4).map(|c| c.unwrap().unit).collect();
         assert_eq!(String::from_utf16(&text).unwrap(), "ab中文");
         // ccp shorter than the pieces stops there
@@ -175,7 +196,7 @@ mod tests {
     fn lying_pieces_fail_cleanly() {
         assert!(parse(&clx(&[0, 5, 3], &[(0, true), (0, true)])).is_err());
         let word = b"abc".to_vec();
-        let pieces = parse(&clx(&[0, 1_000_000], &[(0, true)])).unwrap();
+        let (pieces, _) = parse(&clx(&[0, 1_000_000], &[(0, true)])).unwrap();
         let r: Result<Vec<_>, _> = chars(&word, &pieces, u32::MAX).collect();
         assert!(r.is_err());
         assert!(parse(&[0x02, 0xFF, 0xFF, 0xFF, 0xFF]).is_err());

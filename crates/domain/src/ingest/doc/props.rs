@@ -170,6 +170,24 @@ fn papx(page: &[u8], at: usize, data: &[u8], huge_left: &mut usize) -> Option<Pa
     Some(state.para)
 }
 
+/// `para` with the sprms of `grpprl` applied after its own (a piece's Prm1: Word's fast save
+/// keeps property changes there).
+pub(super) fn with_sprms(para: &Para, grpprl: &[u8]) -> Para {
+    let mut state = State {
+        para: para.clone(),
+        in_table: para.depth > 0,
+        itap: (para.depth > 1).then_some(para.depth),
+        has_row: para.row.is_some(),
+        row: para.row.clone().unwrap_or_default(),
+    };
+    for (sprm, op) in Sprms::new(grpprl) {
+        state.apply(sprm, op);
+    }
+    state.para.depth = state.itap.unwrap_or(u32::from(state.in_table));
+    state.para.row = state.has_row.then_some(state.row);
+    state.para
+}
+
 /// A paragraph's properties as its sprms are applied.
 #[derive(Default)]
 struct State {
