@@ -40,7 +40,7 @@ use std::io::{Cursor, Read};
 use super::document::Document;
 use super::docx::xml::PartError;
 use super::limits::{Budget, Exceeded, Limit, ReadLimits};
-use super::{IngestError, MAX_INPUT_BYTES, MAX_UNZIPPED_BYTES};
+use super::{IngestError, MAX_UNZIPPED_BYTES};
 use fib::{Fib, FibError};
 
 const EXPECTED: &str = "Word 97-2003 (.doc) or WPS (.wps)";
@@ -95,14 +95,8 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
 /// [`read`] held to `limits`: the streams read (never more than [`MAX_UNZIPPED_BYTES`]), the
 /// text, paragraphs and cells.
 pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Document, IngestError> {
+    // empty, or larger than MAX_INPUT_BYTES
     super::docx::check_size(bytes.len(), name)?;
-    if bytes.len() > MAX_INPUT_BYTES {
-        return Err(IngestError::TooLarge {
-            name: name.to_string(),
-            size: bytes.len(),
-            limit: MAX_INPUT_BYTES,
-        });
-    }
     let corrupt = |detail: String| IngestError::Corrupt {
         name: name.to_string(),
         detail,

@@ -154,3 +154,45 @@ fn features_read_as_from_the_docx() {
         .collect();
     assert_eq!(levels, vec![Some(1), Some(2), None, None, Some(3), None]);
 }
+
+/// The fixture with bytes of its WordDocument or table stream replaced, written back through
+/// `cfb`: damage where the FIB, the piece table, the FKPs and the sprms are, which flips of the
+/// whole file seldom reach.
+fn with_stream_damage(bytes: &[u8], stream: &str, flips: &[(usize, u8)], head: usize) -> Vec<u8> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut cfb = cfb::CompoundFile::open(Cursor::new(bytes.to_vec())).unwrap();
+    {
+        let mut s = cfb.open_stream(stream).unwrap();
+        let len = usize::try_from(s.len()).unwrap().min(head).max(1);
+        for &(at, v) in flips {
+            s.seek(SeekFrom::Start(u64::try_from(at % len).unwrap()))
+                .unwrap();
+            s.write_all(&[v]).unwrap();
+        }
+    }
+    cfb.flush().unwrap();
+    cfb.into_inner().into_inner()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Damaged FIBs, piece tables, FKPs and sprms never panic and stay within the budgets.
+    #[test]
+    fn damaged_streams_never_panic_and_stay_in_budget(
+        which in 0usize..3,
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..24),
+    ) {
+        let base = fixture("doc/junshan-2024.doc");
+        // the FIB (first 1 KB of WordDocument), all of WordDocument (its FKP pages are at the
+        // end), or the table stream (piece table, PlcBtePapx, style sheet)
+        let (stream, head) = [("/WordDocument", 1024), ("/WordDocument", usize::MAX), ("/1Table", usize::MAX)][which];
+        let bytes = with_stream_damage(&base, stream, &flips, head);
+        let limits = ReadLimits { text_bytes: 60_000, paragraphs: 3_000, cells: 2_000, ..ReadLimits::default() };
+        let start = std::time::Instant::now();
+        if let Ok(doc) = read_with(&bytes, "坏.doc", &limits) {
+            prop_assert!(doc.blocks.len() <= limits.paragraphs);
+        }
+        prop_assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    }
+}
