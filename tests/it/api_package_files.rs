@@ -254,3 +254,46 @@ on_both!(a_package_of_another_year_is_refused, |app| {
     assert!(history(&app, round, JUNSHAN_CODE).await.is_empty());
     app.stop().await;
 });
+
+on_both!(
+    old_word_odt_and_rtf_files_are_read_as_a_department_has_them,
+    |app| {
+        let (dept, round) = junshan_round(&app, AHEAD).await;
+        let fixture = |name: &str| std::fs::read(format!("tests/fixtures/doc/{name}")).expect(name);
+        // the text export's score is what every format must give
+        let text =
+            std::fs::read("tests/fixtures/reports/000_4f6cfb20def449c3.txt").expect("report");
+        let form = Form::new().part("report", file_part(&text, "自评报告.txt", "text/plain"));
+        let want = body(submit_form(&app, round, &dept, form, &[]).await).await;
+        for (file, format) in [
+            ("junshan-2024.doc", "doc"),
+            ("junshan-2024.odt", "odt"),
+            ("junshan-2024.rtf", "rtf"),
+        ] {
+            // named as nothing in particular: the bytes decide
+            let form = Form::new().part(
+                "files",
+                file_part(&fixture(file), "报告", "application/octet-stream"),
+            );
+            let v = body(submit_form(&app, round, &dept, form, &[]).await).await;
+            assert_eq!(v["files"][0]["field"], "report", "{file}: {v}");
+            assert_eq!(v["files"][0]["format"], format, "{file}");
+            assert_eq!(
+                v["score_sheet"]["total"], want["score_sheet"]["total"],
+                "{file}"
+            );
+            let items = |v: &Value| v["score_sheet"]["items"].clone();
+            assert_eq!(items(&v), items(&want), "{file}");
+        }
+        // a notice saved as Word 97-2003
+        let notice = fixture("notices/11_ahmu_kjc_2018_notice.doc");
+        let form = Form::new().part("report", report_part(JUNSHAN)).part(
+            "notice",
+            file_part(&notice, "通知.doc", "application/msword"),
+        );
+        let v = body(submit_form(&app, round, &dept, form, &[]).await).await;
+        assert_eq!(v["files"][0]["format"], "doc", "{v}");
+        assert_eq!(sheet_item(&v, "notice_contents")["score"], "6", "{v}");
+        app.stop().await;
+    }
+);

@@ -51,6 +51,8 @@ fn kept_type(p: &Part) -> String {
         Kind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         Kind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         Kind::WordBinary => "application/msword",
+        Kind::Odt => "application/vnd.oasis.opendocument.text",
+        Kind::Rtf => "application/octet-stream",
         Kind::ExcelBinary => "application/vnd.ms-excel",
         Kind::Pdf => "application/pdf",
         Kind::Png => "image/png",

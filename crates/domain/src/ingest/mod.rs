@@ -1,5 +1,6 @@
-//! Reading the documents departments actually write — text exports, Word (.docx), Excel
-//! (.xlsx), JSON — into the package model. Pure: bytes in, model out, no I/O.
+//! Reading the documents departments actually write — text exports, Word (.docx, .doc), WPS,
+//! OpenDocument (.odt), RTF, Excel (.xlsx), JSON — into the package model, each told by its
+//! bytes ([`sniff`]). Pure: bytes in, model out, no I/O.
 //!
 //! Each format is first read into a [`Document`] (paragraphs and tables); building the package
 //! from a document is shared by all formats.
@@ -7,10 +8,13 @@
 pub mod build;
 pub mod classify;
 pub mod decode;
+pub mod doc;
 pub mod document;
 pub mod docx;
 pub mod limits;
 pub mod notice;
+pub mod odt;
+pub mod rtf;
 pub mod sniff;
 pub mod text;
 pub mod xlsx;
@@ -35,6 +39,12 @@ pub const MAX_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
 pub enum Format {
     Text,
     Docx,
+    /// Word 97-2003 .doc and WPS .wps (the Word binary format).
+    Doc,
+    /// OpenDocument text (.odt).
+    Odt,
+    /// Rich Text Format (.rtf).
+    Rtf,
     Xlsx,
     Json,
 }
@@ -45,6 +55,9 @@ impl Format {
         match kind {
             Kind::Text => Some(Format::Text),
             Kind::Docx => Some(Format::Docx),
+            Kind::WordBinary => Some(Format::Doc),
+            Kind::Odt => Some(Format::Odt),
+            Kind::Rtf => Some(Format::Rtf),
             Kind::Xlsx => Some(Format::Xlsx),
             Kind::Json => Some(Format::Json),
             _ => None,
@@ -59,6 +72,9 @@ impl Format {
         match ext {
             "txt" | "text" => Some(Format::Text),
             "docx" => Some(Format::Docx),
+            "doc" | "wps" => Some(Format::Doc),
+            "odt" => Some(Format::Odt),
+            "rtf" => Some(Format::Rtf),
             "xlsx" => Some(Format::Xlsx),
             "json" => Some(Format::Json),
             _ => None,
@@ -102,7 +118,7 @@ pub enum IngestError {
     #[error("{name}: no table of a self-evaluation report was recognised")]
     NoTable { name: String },
     /// A kind of file no reader takes (yet): said by what its bytes are, not by its name.
-    #[error("文件 {name} 是{}，不能作为自评材料读取；请另存为 Word（.docx）、Excel（.xlsx）或文本文件后再提交", kind.zh())]
+    #[error("文件 {name} 是{}，不能作为自评材料读取；请另存为 Word（.docx/.doc）、WPS、Excel（.xlsx）或文本文件后再提交", kind.zh())]
     Unsupported { name: String, kind: Kind },
 }
 
@@ -212,6 +228,9 @@ pub fn read_document(
             (document, Some(decoded.encoding))
         }
         Format::Docx => (docx::read_with(bytes, name, limits)?, None),
+        Format::Doc => (doc::read_with(bytes, name, limits)?, None),
+        Format::Odt => (odt::read_with(bytes, name, limits)?, None),
+        Format::Rtf => (rtf::read_with(bytes, name, limits)?, None),
         Format::Xlsx => (xlsx::read_with(bytes, name, limits)?, None),
     };
     Ok(ReadFile {

@@ -11,8 +11,8 @@ mod body;
 mod numbering;
 mod numfmt;
 mod styles;
-mod tables;
-mod xml;
+pub(in crate::ingest) mod tables;
+pub(in crate::ingest) mod xml;
 
 use std::io::{self, BufReader, Cursor, Read};
 
@@ -201,15 +201,15 @@ fn what_zip_is(names: &[String]) -> String {
 }
 
 /// The unpacked bytes left for the parts still to read.
-struct Unzip<'n> {
-    name: &'n str,
-    limit: u64,
-    used: u64,
+pub(in crate::ingest) struct Unzip<'n> {
+    pub name: &'n str,
+    pub limit: u64,
+    pub used: u64,
 }
 
 impl Unzip<'_> {
     /// Unpacks entry `index` through `parse`, counting what it unpacks to against the limit.
-    fn part<'z, 'b, T>(
+    pub(in crate::ingest) fn part<'z, 'b, T>(
         &mut self,
         zip: &'z mut ZipArchive<Cursor<&'b [u8]>>,
         index: usize,
@@ -258,10 +258,11 @@ impl Unzip<'_> {
     }
 }
 
-type PartReader<'z, 'b> = Reader<BufReader<Limited<ZipFile<'z, Cursor<&'b [u8]>>>>>;
+pub(in crate::ingest) type PartReader<'z, 'b> =
+    Reader<BufReader<Limited<ZipFile<'z, Cursor<&'b [u8]>>>>>;
 
 /// A reader that fails once more than `left` bytes have come out of it.
-struct Limited<R> {
+pub(in crate::ingest) struct Limited<R> {
     inner: io::Take<R>,
     left: u64,
     read: u64,

@@ -7,14 +7,14 @@ use crate::ingest::document::{Block, Cell, Merge, Table};
 use super::xml::PartError;
 
 /// More grid columns than this in a row is refused (Word itself allows 63).
-pub(super) const MAX_COLUMNS: usize = 1000;
+pub(in crate::ingest) const MAX_COLUMNS: usize = 1000;
 /// Header rows compared when looking for a repeated header (Word's have one to three).
 const MAX_HEADER_ROWS: usize = 8;
 /// More grid positions than this in all tables together is refused.
-pub(super) const MAX_CELLS: usize = 4_000_000;
+pub(in crate::ingest) const MAX_CELLS: usize = 4_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) enum Continue {
+pub(in crate::ingest) enum Continue {
     #[default]
     No,
     Restart,
@@ -22,8 +22,8 @@ pub(super) enum Continue {
 }
 
 /// A `w:tc` being read.
-#[derive(Debug, Default)]
-pub(super) struct CellBuilder {
+#[derive(Debug, Default, Clone)]
+pub(in crate::ingest) struct CellBuilder {
     pub lines: Vec<String>,
     pub span: usize,
     pub vmerge: Continue,
@@ -31,7 +31,7 @@ pub(super) struct CellBuilder {
 }
 
 impl CellBuilder {
-    pub(super) fn new() -> Self {
+    pub(in crate::ingest) fn new() -> Self {
         CellBuilder {
             span: 1,
             ..CellBuilder::default()
@@ -40,8 +40,8 @@ impl CellBuilder {
 }
 
 /// A `w:tr` being read.
-#[derive(Debug, Default)]
-pub(super) struct RowBuilder {
+#[derive(Debug, Default, Clone)]
+pub(in crate::ingest) struct RowBuilder {
     pub cells: Vec<CellBuilder>,
     pub cell: Option<CellBuilder>,
     pub header: bool,
@@ -57,14 +57,14 @@ struct Row {
 
 /// A `w:tbl` being read.
 #[derive(Debug, Default)]
-pub(super) struct TableBuilder {
+pub(in crate::ingest) struct TableBuilder {
     rows: Vec<Row>,
     pub row: Option<RowBuilder>,
 }
 
 /// A finished table and how many of its first rows are header rows.
 #[derive(Debug)]
-pub(super) struct Finished {
+pub(in crate::ingest) struct Finished {
     pub table: Table,
     pub header_rows: usize,
 }
@@ -81,12 +81,12 @@ fn cell_text(lines: &[String]) -> String {
 
 impl TableBuilder {
     /// The cell being read, if any: where a paragraph or a nested table in it goes.
-    pub(super) fn cell_mut(&mut self) -> Option<&mut CellBuilder> {
+    pub(in crate::ingest) fn cell_mut(&mut self) -> Option<&mut CellBuilder> {
         self.row.as_mut()?.cell.as_mut()
     }
 
     /// Ends the cell being read.
-    pub(super) fn end_cell(&mut self) {
+    pub(in crate::ingest) fn end_cell(&mut self) {
         if let Some(row) = self.row.as_mut() {
             if let Some(cell) = row.cell.take() {
                 row.cells.push(cell);
@@ -95,7 +95,7 @@ impl TableBuilder {
     }
 
     /// Ends the row being read: lays its cells out on the grid. `budget` counts grid positions.
-    pub(super) fn end_row(&mut self, budget: &mut usize) -> Result<(), PartError> {
+    pub(in crate::ingest) fn end_row(&mut self, budget: &mut usize) -> Result<(), PartError> {
         let Some(mut row) = self.row.take() else {
             return Ok(());
         };
@@ -151,7 +151,7 @@ impl TableBuilder {
     }
 
     /// Ends the table: rows padded to one width, header rows repeated further down dropped.
-    pub(super) fn finish(mut self, budget: &mut usize) -> Result<Finished, PartError> {
+    pub(in crate::ingest) fn finish(mut self, budget: &mut usize) -> Result<Finished, PartError> {
         self.end_row(budget)?;
         let width = self.rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
         let header_rows = self.rows.iter().take_while(|r| r.header).count();
@@ -191,7 +191,7 @@ fn merge_left() -> Cell {
 
 /// A table's text as lines, for a table nested in a cell or a text box: one line per row,
 /// cells separated by tabs, positions covered by a merge left out.
-pub(super) fn flatten(table: &Table) -> Vec<String> {
+pub(in crate::ingest) fn flatten(table: &Table) -> Vec<String> {
     table
         .rows
         .iter()
@@ -210,7 +210,11 @@ pub(super) fn flatten(table: &Table) -> Vec<String> {
 /// header rows (its `w:tblHeader` rows, else its first row) this table repeats, the two are
 /// one table that was split (across a page, by hand): the rows are appended, without the
 /// repeated header. `last_header` is the header row count of the last table appended.
-pub(super) fn push_body_table(blocks: &mut Vec<Block>, last_header: &mut usize, next: Finished) {
+pub(in crate::ingest) fn push_body_table(
+    blocks: &mut Vec<Block>,
+    last_header: &mut usize,
+    next: Finished,
+) {
     let Finished { table, header_rows } = next;
     if table.rows.is_empty() {
         return;

@@ -6,7 +6,7 @@ use quick_xml::XmlVersion;
 
 /// Why a part could not be read.
 #[derive(Debug)]
-pub(super) enum PartError {
+pub(in crate::ingest) enum PartError {
     /// Not well-formed XML, or the bytes could not be unpacked (a read error comes through
     /// quick-xml as an I/O error).
     Xml(quick_xml::Error),
@@ -29,7 +29,7 @@ impl From<quick_xml::Error> for PartError {
 }
 
 /// The value of the attribute with this local name.
-pub(super) fn attr(e: &BytesStart, local: &str) -> Option<String> {
+pub(in crate::ingest) fn attr(e: &BytesStart, local: &str) -> Option<String> {
     e.attributes()
         .with_checks(false)
         .flatten()
@@ -44,7 +44,7 @@ pub(super) fn val(e: &BytesStart) -> Option<String> {
 }
 
 /// An integer attribute.
-pub(super) fn val_int(e: &BytesStart, local: &str) -> Option<i64> {
+pub(in crate::ingest) fn val_int(e: &BytesStart, local: &str) -> Option<i64> {
     attr(e, local).and_then(|v| v.trim().parse().ok())
 }
 
@@ -56,7 +56,7 @@ pub(super) fn on_off(e: &BytesStart) -> bool {
     )
 }
 
-pub(super) const CUT_SHORT: &str = "the XML ends before its elements are closed";
+pub(in crate::ingest) const CUT_SHORT: &str = "the XML ends before its elements are closed";
 
 /// How deep the reader is in the element tree; at the end it must be back at the top.
 #[derive(Debug, Default)]
