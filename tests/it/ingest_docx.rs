@@ -66,6 +66,37 @@ fn assert_table(got: &Table, want: &[Vec<Cell>]) {
     assert_eq!(got.rows.len(), want.len(), "number of rows");
 }
 
+/// LibreOffice and WPS, saving a .docx, write a `w:num` per heading over one abstract list:
+/// Word counts the abstract list, so the headings go 一、二、三 (not 一、一、一), and a `w:num`
+/// with a start override restarts its level where it is first used.
+#[test]
+fn numbering_is_counted_per_abstract_list_with_its_overrides() {
+    let body = [
+        para(None, Some((1, 0)), "部门基本情况"),
+        para(None, Some((1, 1)), "部门职能"),
+        para(None, Some((7, 0)), "绩效目标完成情况"),
+        para(None, Some((7, 1)), "产出"),
+        para(None, Some((1, 1)), "效益"),
+        para(None, Some((8, 1)), "重新计数"),
+        para(None, Some((8, 1)), "接着计数"),
+        para(None, Some((1, 0)), "存在的问题"),
+    ]
+    .concat();
+    let doc = read_ok(&docx(&body));
+    let numbers: Vec<&str> = doc
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Paragraph(p) => p.numbering.as_deref(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        numbers,
+        ["一、", "（一）", "二、", "（一）", "（二）", "（一）", "（二）", "三、"]
+    );
+}
+
 #[test]
 fn headings_typed_and_list_numbered() {
     let body = [

@@ -585,3 +585,37 @@ fn no_panic_on_reports_cut_anywhere() {
         }
     }
 }
+
+/// 寻甸县档案馆 2024: the 目录 lists every heading and six attachments before the body; it is
+/// not the body (each part once, with its text), and no attachment title becomes a suggestion.
+#[test]
+fn the_contents_of_a_real_report_are_not_its_body() {
+    let b = fragment("19_xundian_dag_2024_dept.txt");
+    let r = b.package.report.expect("report");
+    let headings: Vec<&str> = r.body.iter().map(|p| p.heading.as_str()).collect();
+    let mut unique = headings.clone();
+    unique.dedup();
+    assert_eq!(unique, headings, "each part once: {headings:?}");
+    assert_eq!(headings.first().copied(), Some("一、部门概况"), "{headings:?}");
+    assert!(r.body[0].text.contains("正科级事业单位"), "{:?}", r.body[0]);
+    assert!(
+        r.suggestions.iter().all(|s| !s.contains("附件")),
+        "{:?}",
+        r.suggestions
+    );
+    assert_eq!(b.package.year, 2024);
+}
+
+/// The 2018 template names part 一 "部门（单位）基本概况" (and 岳阳县 prints it in traditional
+/// characters): it is the standard part 部门（单位）基本情况.
+#[test]
+fn the_2018_template_heading_is_part_one() {
+    for file in ["01_yueyang_cgzx_2018_dept.txt", "03_yueyangxian_nyncj_2018_dept.txt"] {
+        let b = fragment(file);
+        assert!(
+            !b.missing.iter().any(|m| m.contains("部门（单位）基本情况")),
+            "{file}: {:?}",
+            b.missing
+        );
+    }
+}

@@ -81,6 +81,8 @@ pub fn numbering_xml() -> String {
 <w:num w:numId="4"><w:abstractNumId w:val="1"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride></w:num>
 <w:num w:numId="5"><w:abstractNumId w:val="3"/></w:num>
 <w:num w:numId="6"><w:abstractNumId w:val="4"/></w:num>
+<w:num w:numId="7"><w:abstractNumId w:val="0"/></w:num>
+<w:num w:numId="8"><w:abstractNumId w:val="0"/><w:lvlOverride w:ilvl="1"><w:startOverride w:val="1"/></w:lvlOverride></w:num>
 </w:numbering>"#
     )
 }

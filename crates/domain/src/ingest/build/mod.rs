@@ -9,6 +9,7 @@ mod body;
 mod clean;
 mod self_eval;
 mod tables;
+mod toc;
 mod untabbed;
 mod vocab;
 
@@ -32,6 +33,7 @@ pub struct Built {
 pub fn package(doc: &Document, standard: &[BodyPartRule]) -> Built {
     let recovered = untabbed::recover(doc);
     let (lines, attached) = split(recovered.as_ref().unwrap_or(doc));
+    let lines = toc::without_contents(lines);
     let body = body::read(&lines, standard);
     let mut report = Report {
         title: body.title.clone(),

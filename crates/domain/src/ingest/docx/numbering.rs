@@ -51,10 +51,22 @@ pub(super) struct Numbering {
     nums: HashMap<i64, Num>,
 }
 
-/// The counters of each list (numId) while the document is read in order.
+/// The counters of each list while the document is read in order. Word counts per abstract
+/// list: every `w:num` of one `w:abstractNum` shares its counters (LibreOffice and WPS write a
+/// `w:num` per heading when they save), and a `w:num` with a `w:startOverride` restarts that
+/// level where it is first used.
 #[derive(Debug, Default)]
 pub(super) struct Counters {
-    values: HashMap<i64, [Option<i64>; LEVELS]>,
+    values: HashMap<CounterKey, [Option<i64>; LEVELS]>,
+    /// The `w:num`s already used (their start overrides applied).
+    used: std::collections::HashSet<i64>,
+}
+
+/// Whose counters: the abstract list's, or a `w:num`'s own when it names no abstract list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum CounterKey {
+    Abstract(i64),
+    Num(i64),
 }
 
 /// Where a `w:lvl` being read belongs.
@@ -201,7 +213,22 @@ impl Numbering {
         ilvl: usize,
     ) -> Option<(String, Suffix)> {
         let level = self.level(num_id, ilvl)?;
-        let values = counters.values.entry(num_id).or_insert([None; LEVELS]);
+        let num = self.nums.get(&num_id);
+        let key = match num.and_then(|n| n.abstract_id) {
+            Some(a) => CounterKey::Abstract(a),
+            None => CounterKey::Num(num_id),
+        };
+        let values = counters.values.entry(key).or_insert([None; LEVELS]);
+        if counters.used.insert(num_id) {
+            // first paragraph of this w:num: its start overrides restart their levels
+            if let Some(num) = num {
+                for (value, over) in values.iter_mut().zip(num.start_override.iter()) {
+                    if over.is_some() {
+                        *value = None;
+                    }
+                }
+            }
+        }
         let current = match values[ilvl] {
             Some(v) => v.saturating_add(1),
             None => self.start(num_id, ilvl),
