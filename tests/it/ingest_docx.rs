@@ -93,7 +93,16 @@ fn numbering_is_counted_per_abstract_list_with_its_overrides() {
         .collect();
     assert_eq!(
         numbers,
-        ["一、", "（一）", "二、", "（一）", "（二）", "（一）", "（二）", "三、"]
+        [
+            "一、",
+            "（一）",
+            "二、",
+            "（一）",
+            "（二）",
+            "（一）",
+            "（二）",
+            "三、"
+        ]
     );
 }
 

@@ -596,7 +596,11 @@ fn the_contents_of_a_real_report_are_not_its_body() {
     let mut unique = headings.clone();
     unique.dedup();
     assert_eq!(unique, headings, "each part once: {headings:?}");
-    assert_eq!(headings.first().copied(), Some("一、部门概况"), "{headings:?}");
+    assert_eq!(
+        headings.first().copied(),
+        Some("一、部门概况"),
+        "{headings:?}"
+    );
     assert!(r.body[0].text.contains("正科级事业单位"), "{:?}", r.body[0]);
     assert!(
         r.suggestions.iter().all(|s| !s.contains("附件")),
@@ -610,7 +614,10 @@ fn the_contents_of_a_real_report_are_not_its_body() {
 /// characters): it is the standard part 部门（单位）基本情况.
 #[test]
 fn the_2018_template_heading_is_part_one() {
-    for file in ["01_yueyang_cgzx_2018_dept.txt", "03_yueyangxian_nyncj_2018_dept.txt"] {
+    for file in [
+        "01_yueyang_cgzx_2018_dept.txt",
+        "03_yueyangxian_nyncj_2018_dept.txt",
+    ] {
         let b = fragment(file);
         assert!(
             !b.missing.iter().any(|m| m.contains("部门（单位）基本情况")),

@@ -6,6 +6,7 @@
 pub mod completeness;
 mod consistency;
 mod documents;
+mod identity;
 mod indicators;
 mod narrative;
 pub mod notice_elements;
@@ -46,6 +47,7 @@ pub fn run(rubric: &Rubric, calendar: &WorkCalendar, input: CheckInput<'_>) -> C
         .map(|item| check_item(item, calendar, input, &mut findings))
         .collect();
     findings.extend(consistency::findings(&rubric.consistency, input.package));
+    findings.extend(identity::findings(input.package));
     CheckReport { items, findings }
 }
 

@@ -413,3 +413,37 @@ fn working_group_set_up_by_the_notice_itself_scores_2() {
         assert_eq!(reasons(&o), ["未提交工作小组文件"], "{text}");
     }
 }
+
+// ------------------------------------------------------------------------------------ identity
+
+#[test]
+fn a_report_titled_for_another_department_or_year_is_a_finding() {
+    let findings = |title: &str| {
+        let mut pkg = junshan();
+        if let Some(r) = pkg.report.as_mut() {
+            r.title = Some(title.to_string());
+        }
+        let input = crate::checks::CheckInput {
+            package: &pkg,
+            deadline: None,
+            received_at: None,
+        };
+        crate::checks::run(rubric(), crate::calendar::WorkCalendar::embedded(), input)
+            .findings
+            .into_iter()
+            .filter(|f| f.code.starts_with("report_"))
+            .map(|f| f.code)
+            .collect::<Vec<_>>()
+    };
+    assert!(findings("岳阳市君山区数据局2024年度部门整体支出绩效自评报告").is_empty());
+    // the short name of the registered department is the same department
+    assert!(findings("君山区数据局2024年度部门整体支出绩效自评报告").is_empty());
+    assert_eq!(
+        findings("岳阳市君山区数据局2023年度部门整体支出绩效自评报告"),
+        ["report_year_mismatch"]
+    );
+    assert_eq!(
+        findings("汨罗市数据局2024年度部门整体支出绩效自评报告"),
+        ["report_department_mismatch"]
+    );
+}

@@ -19,6 +19,11 @@ use crate::rubric::BodyPartRule;
 use crate::text::normalize;
 use tables::{Attached, Kind};
 
+/// The budget year a report's title names (the first `20xx年`).
+pub fn title_year(title: &str) -> Option<i32> {
+    body::year(title)
+}
+
 /// The package built from a document, and what the document lacks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Built {
@@ -91,7 +96,8 @@ pub fn package(doc: &Document, standard: &[BodyPartRule]) -> Built {
 }
 
 /// `2024年度岳阳市君山区数据局整体支出绩效自评报告` → `岳阳市君山区数据局`.
-fn name_from_title(title: &str) -> Option<String> {
+/// The department a report's title names.
+pub fn name_from_title(title: &str) -> Option<String> {
     let t = title.trim();
     let t = match body::year(t) {
         Some(y) => {

@@ -10,13 +10,18 @@ const ENTRY_CHARS: usize = 60;
 
 /// Whether a line is the 目录 / 目次 label.
 fn is_label(t: &str) -> bool {
-    let t: String = t.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect();
+    let t: String = t
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+        .collect();
     t == "目录" || t == "目次"
 }
 
 /// An entry as compared with the heading it lists: dot leaders and page numbers dropped.
 fn entry_key(t: &str) -> String {
-    let t = t.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || "…．.·-—".contains(c));
+    let t = t.trim_end_matches(|c: char| {
+        c.is_ascii_digit() || c.is_whitespace() || "…．.·-—".contains(c)
+    });
     normalize(t)
 }
 
