@@ -297,3 +297,78 @@ on_both!(
         app.stop().await;
     }
 );
+
+on_both!(
+    a_self_check_list_from_a_spreadsheet_names_the_registered_units_it_leaves_out,
+    |app| {
+        let (dept, round) = junshan_round(&app, AHEAD).await;
+        // two registered subordinate units: one on the list, one not
+        for (code, name) in [
+            ("430611002", "君山区政务服务中心"),
+            ("430611003", "君山区档案馆"),
+        ] {
+            let r = app
+            .post(
+                "/api/v1/departments",
+                Some(ADMIN),
+                serde_json::json!({ "code": code, "name": name, "category": "县区", "parent": JUNSHAN_CODE }),
+            )
+            .await;
+            assert_eq!(r.status(), 201);
+        }
+        let xlsx = std::fs::read("tests/fixtures/self_check/junshan-2024-self-check.xlsx")
+            .expect("fixture");
+        const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        for form in [
+            Form::new()
+                .part("report", report_part(JUNSHAN))
+                .part("self_check", file_part(&xlsx, "自查清单.xlsx", XLSX)),
+            Form::new()
+                .part("report", report_part(JUNSHAN))
+                .part("files", file_part(&xlsx, "清单", XLSX)),
+        ] {
+            let v = body(submit_form(&app, round, &dept, form, &[]).await).await;
+            assert_eq!(v["files"][0]["field"], "self_check", "{v}");
+            let item = sheet_item(&v, "self_check");
+            let reasons: Vec<&str> = item["deductions"]
+                .as_array()
+                .expect("deductions")
+                .iter()
+                .map(|d| d["reason"].as_str().unwrap_or(""))
+                .collect();
+            // 君山区大数据中心 said 否; 君山区档案馆 is registered but not listed
+            assert_eq!(item["score"], "8", "{item}");
+            assert!(
+                reasons.iter().any(|r| r.contains("君山区大数据中心")),
+                "{reasons:?}"
+            );
+            assert!(
+                reasons.iter().any(|r| r.contains("君山区档案馆")),
+                "{reasons:?}"
+            );
+        }
+        // a spreadsheet with no self-check table under self_check is refused naming the file
+        let form = Form::new().part("report", report_part(JUNSHAN)).part(
+            "self_check",
+            file_part(
+                &notice_file("11_ahmu_kjc_2018_notice.docx"),
+                "清单.docx",
+                DOCX,
+            ),
+        );
+        let e = assert_error(
+            submit_form(&app, round, &dept, form, &[]).await,
+            422,
+            "unreadable_document",
+        )
+        .await;
+        assert!(
+            e["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("清单.docx"),
+            "{e}"
+        );
+        app.stop().await;
+    }
+);

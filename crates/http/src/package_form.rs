@@ -15,7 +15,7 @@ use kaoping_service::{
 };
 
 /// Fields whose file is the document itself (read by its content) rather than its JSON model.
-const DOCUMENT_FIELDS: &[&str] = &["notice", "working_group"];
+const DOCUMENT_FIELDS: &[&str] = &["notice", "working_group", "self_check"];
 
 /// Everything read from the parts of one upload.
 pub(super) struct PackageForm {
@@ -219,7 +219,7 @@ impl PackageForm {
         // the JSON documents, then those read from files: a field sent twice is refused
         for p in &parts {
             match p.name.as_str() {
-                "notice" | "working_group" if is_document_file(p) => {}
+                "notice" | "working_group" | "self_check" if is_document_file(p) => {}
                 "notice" => package.notice = Some(parse_json::<Notice>("notice", &p.bytes)?),
                 "working_group" => {
                     package.working_group =
@@ -245,13 +245,12 @@ impl PackageForm {
                 .any(|p| p.name == field && !is_document_file(p))
         };
         for (d, read) in explicit.into_iter().chain(found) {
-            let field = match &d {
-                AssignmentDocument::Notice(_) => "notice",
-                AssignmentDocument::WorkingGroup(_) => "working_group",
-            };
-            let taken = match &d {
-                AssignmentDocument::Notice(_) => package.notice.is_some(),
-                AssignmentDocument::WorkingGroup(_) => package.working_group.is_some(),
+            let (field, taken) = match &d {
+                AssignmentDocument::Notice(_) => ("notice", package.notice.is_some()),
+                AssignmentDocument::WorkingGroup(_) => {
+                    ("working_group", package.working_group.is_some())
+                }
+                AssignmentDocument::SelfCheck(_) => ("self_check", package.self_check.is_some()),
             };
             if taken {
                 let first = if sent_as_json(field) {
@@ -273,6 +272,7 @@ impl PackageForm {
             match d {
                 AssignmentDocument::Notice(n) => package.notice = Some(n),
                 AssignmentDocument::WorkingGroup(w) => package.working_group = Some(w),
+                AssignmentDocument::SelfCheck(l) => package.self_check = Some(l),
             }
         }
         let mut evidence = kept_files;
@@ -292,6 +292,7 @@ impl PackageForm {
 fn zh(field: &str) -> &'static str {
     match field {
         "notice" => "自评通知",
+        "self_check" => "单位自查清单",
         _ => "工作小组文件",
     }
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::{Caller, Service, ServiceError, ServiceResult};
 use kaoping_domain::ingest::classify::{self, Role};
 use kaoping_domain::ingest::{self, notice, Format, Kind};
-use kaoping_domain::model::{Notice, Report, WorkingGroupDocument};
+use kaoping_domain::model::{Notice, Report, SelfCheckList, WorkingGroupDocument};
 
 /// How a file of the package other than the report was read (the notice, the working group).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -26,6 +26,8 @@ pub struct FileRead {
 /// The notice or the working-group document read from a file.
 #[derive(Debug, Clone)]
 pub enum AssignmentDocument {
+    /// 单位自查清单, with the registered subordinate units it does not name added as not done.
+    SelfCheck(SelfCheckList),
     Notice(Notice),
     WorkingGroup(WorkingGroupDocument),
 }
@@ -110,10 +112,21 @@ impl Service {
         bytes: &[u8],
         name: &str,
     ) -> ServiceResult<(AssignmentDocument, FileRead)> {
-        self.submitting(caller, round_id)?;
+        let (code, _, _) = self.submitting(caller, round_id)?;
         let file = ingest::read_document(bytes, name, &self.limits.read)
             .map_err(|e| unreadable(field, name, e))?;
-        let (document, summary) = if field == "working_group" {
+        let (document, summary) = if field == "self_check" {
+            let list = self.self_check_list(&code, &file.document).ok_or_else(|| {
+                ServiceError::Unreadable {
+                    field: field.into(),
+                    message: format!(
+                        "文件 {name} 中未找到单位自查清单：需要一张有“单位名称”和“是否开展自查”两列的表"
+                    ),
+                }
+            })??;
+            let summary = self_check_summary(&list);
+            (AssignmentDocument::SelfCheck(list), summary)
+        } else if field == "working_group" {
             let w = notice::working_group(&file.document);
             let summary = describe(
                 w.title.as_deref(),
@@ -147,7 +160,7 @@ impl Service {
         bytes: &[u8],
         name: &str,
     ) -> ServiceResult<(PackageFile, FileRead)> {
-        let (_, row, _) = self.submitting(caller, round_id)?;
+        let (code, row, _) = self.submitting(caller, round_id)?;
         let kind = Kind::of(bytes);
         if kind == Kind::Json {
             return Err(ServiceError::invalid(
@@ -202,6 +215,17 @@ impl Service {
                     s,
                 )
             }
+            Role::SelfCheck => match self.self_check_list(&code, &file.document) {
+                Some(list) => {
+                    let list = list?;
+                    let s = self_check_summary(&list);
+                    (
+                        PackageFile::Document(AssignmentDocument::SelfCheck(list)),
+                        s,
+                    )
+                }
+                None => (PackageFile::Evidence, String::new()),
+            },
             Role::Evidence => (PackageFile::Evidence, String::new()),
         };
         let mut said = format!("识别为{}：{}", c.role.zh(), c.why);
@@ -217,6 +241,37 @@ impl Service {
         };
         Ok((what, read))
     }
+}
+
+impl Service {
+    /// The self-check list of a document, compared with the department's registered
+    /// subordinate units (each one not on the list is added as not done).
+    fn self_check_list(
+        &self,
+        code: &str,
+        document: &kaoping_domain::ingest::Document,
+    ) -> Option<ServiceResult<SelfCheckList>> {
+        let department = match self.store.department(code) {
+            Ok(d) => d.map(|d| d.name).unwrap_or_default(),
+            Err(e) => return Some(Err(e.into())),
+        };
+        let list = ingest::self_check::self_check(document, &department)?;
+        let registered: Vec<String> = match self.store.departments() {
+            Ok(all) => all
+                .into_iter()
+                .filter(|d| d.parent_code.as_deref() == Some(code))
+                .map(|d| d.name)
+                .collect(),
+            Err(e) => return Some(Err(e.into())),
+        };
+        Some(Ok(ingest::self_check::with_registered(list, &registered)))
+    }
+}
+
+/// "单位N个，已开展自查M个".
+fn self_check_summary(list: &SelfCheckList) -> String {
+    let done = list.units.iter().filter(|u| u.done).count();
+    format!("单位{}个，已开展自查{done}个", list.units.len())
 }
 
 /// What was read from a notice: title, 文号, date and the number of attachments.

@@ -24,6 +24,8 @@ pub enum Role {
     Report,
     /// 附表: 基础数据表, 自评表 without the report's text
     Tables,
+    /// 单位自查清单
+    SelfCheck,
     /// 佐证材料
     Evidence,
 }
@@ -36,6 +38,7 @@ impl Role {
             Role::WorkingGroup => "working_group",
             Role::Report => "report",
             Role::Tables => "tables",
+            Role::SelfCheck => "self_check",
             Role::Evidence => "evidence",
         }
     }
@@ -46,6 +49,7 @@ impl Role {
             Role::WorkingGroup => "工作小组文件",
             Role::Report => "自评报告",
             Role::Tables => "附表",
+            Role::SelfCheck => "单位自查清单",
             Role::Evidence => "佐证材料",
         }
     }
@@ -120,6 +124,17 @@ pub fn classify(
             role: Role::Tables,
             why: format!("含{}，无报告正文", tables.join("、")),
         };
+    }
+    if let Some(list) = super::self_check::self_check(doc, "") {
+        if !list.units.is_empty() {
+            return Classified {
+                role: Role::SelfCheck,
+                why: format!(
+                    "含“单位名称”“是否开展自查”两列的表，{}个单位",
+                    list.units.len()
+                ),
+            };
+        }
     }
     let text = lines.join("\n").replace([' ', '\u{3000}'], "");
     let sets_up = text.contains("组长") || text.contains("成立");
@@ -214,6 +229,9 @@ mod tests {
         }
         let (role, why) = role_of("关于成立预算绩效管理领导小组的通知\n经研究，决定成立领导小组。\n组长：张三\n成员：李四");
         assert_eq!(role, Role::WorkingGroup, "{why}");
+        let list = "单位自查清单\n\t序号\n\t单位名称\n\t是否开展自查\n\n\t1\n\t某局本级\n\t是\n";
+        let (role, why) = role_of(list);
+        assert_eq!(role, Role::SelfCheck, "{why}");
         let (role, _) = role_of("会议签到表\n张三\n李四");
         assert_eq!(role, Role::Evidence);
         let c = classify(Kind::Png, None, &[]);

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod notice;
 pub mod odt;
 pub mod rtf;
+pub mod self_check;
 pub mod sniff;
 pub mod text;
 pub mod xlsx;
