@@ -9,6 +9,7 @@ pub mod decode;
 pub mod document;
 pub mod docx;
 pub mod limits;
+pub mod pdf;
 pub mod text;
 pub mod xlsx;
 
@@ -33,6 +34,7 @@ pub enum Format {
     Docx,
     Xlsx,
     Json,
+    Pdf,
 }
 
 impl Format {
@@ -45,6 +47,7 @@ impl Format {
             "docx" => Some(Format::Docx),
             "xlsx" => Some(Format::Xlsx),
             "json" => Some(Format::Json),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -87,6 +90,9 @@ pub enum IngestError {
     Encoding { name: String },
     #[error("{name}: no table of a self-evaluation report was recognised")]
     NoTable { name: String },
+    /// A PDF whose pages are images only (a scan): its text must be recognised (OCR) first.
+    #[error("{name}：扫描件（共{pages}页，无文字层），需要识读")]
+    Scanned { name: String, pages: usize },
 }
 
 /// A file refused for its size (文件过大), as the API reports it.
@@ -172,9 +178,14 @@ pub fn parse_with(
             limit: MAX_INPUT_BYTES,
         });
     }
-    let format = Format::from_name(name).ok_or_else(|| IngestError::UnknownFormat {
-        name: name.to_string(),
-    })?;
+    // a PDF is told by its content, whatever its name
+    let format = if pdf::is_pdf(bytes) {
+        Format::Pdf
+    } else {
+        Format::from_name(name).ok_or_else(|| IngestError::UnknownFormat {
+            name: name.to_string(),
+        })?
+    };
     let (document, encoding) = match format {
         Format::Json => {
             let package = serde_json::from_slice(bytes).map_err(|e| IngestError::WrongContent {
@@ -207,6 +218,7 @@ pub fn parse_with(
         }
         Format::Docx => (docx::read_with(bytes, name, limits)?, None),
         Format::Xlsx => (xlsx::read_with(bytes, name, limits)?, None),
+        Format::Pdf => (pdf::read_with(bytes, name, limits)?, None),
     };
     let built = build::package(&document, standard);
     // a workbook is only its tables: one without a table of a report is not a report

@@ -1,0 +1,157 @@
+//! PDF files read into a [`Document`]: the text layer's lines grouped into paragraphs in reading
+//! order, running headers, footers and page numbers left out, and ruled tables rebuilt as grids
+//! with merged cells marked, a table continued over a page break read back as one.
+//!
+//! The PDF is parsed by the pure-Rust crate `pdfplumber` (Apache-2.0), chosen after measuring it
+//! against `pdf_oxide`, `lopdf` and `pdf-extract` on our reports
+//! (`shared/research/pdf-ocr-feasibility.md`, checked again here on the LibreOffice prints in
+//! `tests/fixtures/pdf`): it gives every CJK character right with its box, and the ruling lines
+//! and cell boxes of a page's tables; `pdf_oxide` scrambles justified lines, `lopdf` and
+//! `pdf-extract` give text in stream order only and no tables. This module only places what it
+//! gives: lines and paragraphs ([`layout`]), table grids ([`grid`]), page breaks ([`stitch`]).
+//!
+//! A PDF whose pages have no text but images is a scan: [`IngestError::Scanned`], for OCR.
+//! Whatever the bytes, reading ends in a document or a clear error naming the file, in bounded
+//! time and memory: the input size, the pages ([`Limit::Pages`]), what the streams inflate to
+//! (checked before parsing, [`streams`]) and the text, paragraphs and cells taken out.
+
+mod grid;
+mod layout;
+mod stitch;
+mod streams;
+#[cfg(test)]
+mod tests;
+
+use pdfplumber::{ExtractOptions, Pdf, PdfError, PdfErrorKind, TableSettings};
+
+use super::document::Document;
+use super::limits::{Budget, Limit, ReadLimits};
+use super::{IngestError, MAX_INPUT_BYTES, MAX_UNZIPPED_BYTES};
+
+const EXPECTED: &str = "PDF";
+/// Objects (chars, paths, images) one page may draw before it is refused.
+const MAX_OBJECTS_PER_PAGE: usize = 200_000;
+
+/// Whether the bytes are a PDF: `%PDF-` at the start, or within the first 1024 bytes (where
+/// readers accept it after junk).
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    head.windows(5).any(|w| w == b"%PDF-")
+}
+
+/// Reads a PDF file. `name` is the file's name, for messages.
+pub fn read(bytes: &[u8], name: &str) -> Result<Document, IngestError> {
+    read_with(bytes, name, &ReadLimits::default())
+}
+
+/// One page as read: its text lines outside tables and its tables, each with where it is.
+pub(crate) struct PageContent {
+    pub height: f64,
+    pub lines: Vec<layout::TextLine>,
+    pub tables: Vec<grid::PageTable>,
+}
+
+/// [`read`] held to `limits`.
+pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Document, IngestError> {
+    super::docx::check_size(bytes.len(), name)?;
+    if !is_pdf(bytes) {
+        return Err(IngestError::WrongContent {
+            name: name.to_string(),
+            expected: EXPECTED,
+            detail: "it does not start with %PDF-".into(),
+        });
+    }
+    let mut budget = Budget::new(*limits);
+    let unzipped = limits.unzipped_bytes.min(MAX_UNZIPPED_BYTES);
+    streams::check(bytes, unzipped).map_err(|_| IngestError::ZipBomb {
+        name: name.to_string(),
+        limit: unzipped,
+    })?;
+    let options = ExtractOptions {
+        max_input_bytes: Some(MAX_INPUT_BYTES),
+        max_objects_per_page: MAX_OBJECTS_PER_PAGE,
+        max_stream_bytes: usize::try_from(unzipped).unwrap_or(usize::MAX),
+        max_pages: Some(limits.pages),
+        max_total_objects: Some(limits.text_bytes.saturating_add(limits.cells)),
+        collect_warnings: false,
+        ..ExtractOptions::default()
+    };
+    let pdf = Pdf::open_bytes(bytes, Some(options)).map_err(|e| pdf_error(e, name, limits))?;
+    let count = pdf.page_count();
+    budget
+        .count(Limit::Pages, count)
+        .map_err(|e| e.into_error(name))?;
+    let settings = TableSettings::default();
+    let mut pages = Vec::with_capacity(count);
+    let (mut text_pages, mut image_pages) = (0usize, 0usize);
+    for i in 0..count {
+        let page = pdf.page(i).map_err(|e| pdf_error(e, name, limits))?;
+        let chars = page.chars();
+        let mut text = 0usize;
+        for c in chars {
+            if !c.text.trim().is_empty() {
+                text = text.saturating_add(c.text.len());
+            }
+        }
+        budget.text(text).map_err(|e| e.into_error(name))?;
+        if text > 0 {
+            text_pages += 1;
+        } else if !page.images().is_empty() {
+            image_pages += 1;
+        }
+        let found = if page.lines().is_empty() && page.rects().is_empty() {
+            Vec::new()
+        } else {
+            page.find_tables(&settings)
+        };
+        let tables =
+            grid::page_tables(&found, chars, &mut budget).map_err(|e| e.into_error(name))?;
+        let lines = layout::lines(chars, &tables);
+        pages.push(PageContent {
+            height: page.height(),
+            lines,
+            tables,
+        });
+    }
+    if text_pages == 0 && image_pages > 0 {
+        return Err(IngestError::Scanned {
+            name: name.to_string(),
+            pages: count,
+        });
+    }
+    layout::drop_running(&mut pages);
+    stitch::document(pages, &mut budget).map_err(|e| e.into_error(name))
+}
+
+/// What the parser's error means for the person who sent the file.
+fn pdf_error(e: PdfError, name: &str, limits: &ReadLimits) -> IngestError {
+    let name = name.to_string();
+    let limit = e.resource_limit().map(|l| l.name);
+    if limit == Some("max_pages") {
+        return IngestError::TooMuch {
+            name,
+            limit: Limit::Pages,
+            value: Limit::Pages.of(limits),
+        };
+    }
+    if limit == Some("max_total_objects") {
+        return IngestError::TooMuch {
+            name,
+            limit: Limit::TextBytes,
+            value: Limit::TextBytes.of(limits),
+        };
+    }
+    match e.kind() {
+        PdfErrorKind::PasswordRequired | PdfErrorKind::InvalidPassword => {
+            IngestError::Encrypted { name }
+        }
+        PdfErrorKind::ResourceLimit => IngestError::Corrupt {
+            name,
+            detail: format!("the PDF asks for more than kaoping reads: {e}"),
+        },
+        _ => IngestError::Corrupt {
+            name,
+            detail: format!("the PDF is damaged or cut short: {e}"),
+        },
+    }
+}
