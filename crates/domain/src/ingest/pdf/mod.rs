@@ -17,12 +17,15 @@
 
 mod grid;
 mod layout;
+mod pages;
+#[cfg(test)]
+mod refusal_tests;
 mod stitch;
 mod streams;
 #[cfg(test)]
 mod tests;
 
-use pdfplumber::{ExtractOptions, Pdf, PdfError, PdfErrorKind, TableSettings};
+use pdfplumber::{ExtractOptions, Pdf, PdfError, PdfErrorKind};
 
 use super::document::Document;
 use super::limits::{Budget, Limit, ReadLimits};
@@ -81,38 +84,17 @@ pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Docume
     budget
         .count(Limit::Pages, count)
         .map_err(|e| e.into_error(name))?;
-    let settings = TableSettings::default();
-    let mut pages = Vec::with_capacity(count);
-    let (mut text_pages, mut image_pages) = (0usize, 0usize);
-    for i in 0..count {
-        let page = pdf.page(i).map_err(|e| pdf_error(e, name, limits))?;
-        let chars = page.chars();
-        let mut text = 0usize;
-        for c in chars {
-            if !c.text.trim().is_empty() {
-                text = text.saturating_add(c.text.len());
-            }
-        }
-        budget.text(text).map_err(|e| e.into_error(name))?;
-        if text > 0 {
-            text_pages += 1;
-        } else if !page.images().is_empty() {
-            image_pages += 1;
-        }
-        let found = if page.lines().is_empty() && page.rects().is_empty() {
-            Vec::new()
-        } else {
-            page.find_tables(&settings)
-        };
-        let tables =
-            grid::page_tables(&found, chars, &mut budget).map_err(|e| e.into_error(name))?;
-        let lines = layout::lines(chars, &tables);
-        pages.push(PageContent {
-            height: page.height(),
-            lines,
-            tables,
-        });
-    }
+    let read = pages::read_all(
+        &pdf,
+        count,
+        limits,
+        &mut budget,
+        |e| pdf_error(e, name, limits),
+        name,
+    )?;
+    let image_pages = read.iter().filter(|p| p.scanned).count();
+    let text_pages = read.iter().filter(|p| p.text > 0).count();
+    let mut pages: Vec<PageContent> = read.into_iter().map(|p| p.content).collect();
     if text_pages == 0 && image_pages > 0 {
         return Err(IngestError::Scanned {
             name: name.to_string(),
