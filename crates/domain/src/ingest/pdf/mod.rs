@@ -13,7 +13,8 @@
 //! A PDF whose pages have no text but images is a scan: [`IngestError::Scanned`], for OCR.
 //! Whatever the bytes, reading ends in a document or a clear error naming the file, in bounded
 //! time and memory: the input size, the pages ([`Limit::Pages`]), what the streams inflate to
-//! (checked before parsing, [`streams`]) and the text, paragraphs and cells taken out.
+//! and the glyphs a page's stream shows (checked before parsing, [`streams`]), and the text,
+//! paragraphs and cells taken out.
 
 mod grid;
 mod layout;
@@ -32,6 +33,8 @@ use super::limits::{Budget, Limit, ReadLimits};
 use super::{IngestError, MAX_INPUT_BYTES, MAX_UNZIPPED_BYTES};
 
 const EXPECTED: &str = "PDF";
+/// How deep forms may be nested in forms (a form drawn by a form draws its glyphs again).
+pub(crate) const MAX_FORM_DEPTH: usize = 3;
 /// Objects (chars, paths, images) one page may draw before it is refused.
 const MAX_OBJECTS_PER_PAGE: usize = 200_000;
 
@@ -66,9 +69,19 @@ pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Docume
     }
     let mut budget = Budget::new(*limits);
     let unzipped = limits.unzipped_bytes.min(MAX_UNZIPPED_BYTES);
-    streams::check(bytes, unzipped).map_err(|_| IngestError::ZipBomb {
-        name: name.to_string(),
-        limit: unzipped,
+    streams::check(bytes, unzipped).map_err(|e| match e {
+        streams::TooMuch::Inflated => IngestError::ZipBomb {
+            name: name.to_string(),
+            limit: unzipped,
+        },
+        streams::TooMuch::Glyphs => IngestError::Corrupt {
+            name: name.to_string(),
+            detail: format!(
+                "a page of the PDF draws more than {} characters (or draws the same form over \
+                 and over); no report has such a page",
+                streams::MAX_STREAM_GLYPHS
+            ),
+        },
     })?;
     let options = ExtractOptions {
         max_input_bytes: Some(MAX_INPUT_BYTES),
@@ -77,6 +90,7 @@ pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Docume
         max_pages: Some(limits.pages),
         max_total_objects: Some(limits.text_bytes.saturating_add(limits.cells)),
         collect_warnings: false,
+        max_recursion_depth: MAX_FORM_DEPTH,
         ..ExtractOptions::default()
     };
     let pdf = Pdf::open_bytes(bytes, Some(options)).map_err(|e| pdf_error(e, name, limits))?;

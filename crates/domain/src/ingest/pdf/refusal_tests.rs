@@ -3,6 +3,7 @@
 
 use super::tests::{fixture, rubric};
 use super::*;
+use crate::ingest::document::Block;
 
 #[test]
 fn a_scan_is_told_apart() {
@@ -104,32 +105,83 @@ fn the_budgets_hold() {
     );
 }
 
-/// A page whose content stream is 80 MB of deflated spaces: refused before it is inflated.
-#[test]
-fn a_stream_bomb_is_refused() {
+/// A one-page PDF (Helvetica as F1) whose content stream is `content`, deflated.
+fn one_page(content: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    let chunk = vec![b' '; 1 << 20];
-    for _ in 0..80 {
-        z.write_all(&chunk).unwrap();
-    }
+    z.write_all(content).unwrap();
     let data = z.finish().unwrap();
-    let mut pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
-        2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n\
-        3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj\n"
-        .to_vec();
+    let mut stream = format!(
+        "<< /Length {} /Filter /FlateDecode >>\nstream\n",
+        data.len()
+    )
+    .into_bytes();
+    stream.extend_from_slice(&data);
+    stream.extend_from_slice(b"\nendstream");
+    let objects: [&[u8]; 5] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+          /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        &stream,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 6\n0000000000 65535 f \n");
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
     pdf.extend_from_slice(
-        format!(
-            "4 0 obj << /Length {} /Filter /FlateDecode >>\nstream\n",
-            data.len()
-        )
-        .as_bytes(),
+        format!("trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
     );
-    pdf.extend_from_slice(&data);
-    pdf.extend_from_slice(b"\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+    pdf
+}
+
+#[test]
+fn a_hand_made_page_reads() {
+    let doc = read(
+        &one_page(b"BT /F1 12 Tf 72 720 Td (Hello PDF) Tj ET"),
+        "h.pdf",
+    )
+    .unwrap();
+    assert_eq!(
+        doc.blocks,
+        vec![Block::Paragraph(crate::ingest::Paragraph::new("Hello PDF"))]
+    );
+}
+
+/// A page whose content stream is 80 MB of spaces, deflated to under 100 KB: refused before it
+/// is inflated.
+#[test]
+fn a_stream_bomb_is_refused() {
+    let pdf = one_page(&vec![b' '; 80 << 20]);
     assert!(pdf.len() < 200_000);
     let e = read(&pdf, "bomb.pdf").unwrap_err();
     assert!(matches!(e, IngestError::ZipBomb { .. }), "{e:?}");
+}
+
+/// A page showing 8 million glyphs (the parser would take over 10 GB for them) from 40 KB:
+/// refused before it is parsed.
+#[test]
+fn a_glyph_bomb_is_refused() {
+    let mut content = b"BT /F1 1 Tf (".to_vec();
+    content.extend(std::iter::repeat_n(b'a', 8_000_000));
+    content.extend_from_slice(b") Tj ET");
+    let pdf = one_page(&content);
+    assert!(pdf.len() < 100_000);
+    let e = read(&pdf, "glyphs.pdf").unwrap_err();
+    assert!(
+        matches!(e, IngestError::Corrupt { ref detail, .. } if detail.contains("100000")),
+        "{e:?}"
+    );
 }
 
 #[test]
