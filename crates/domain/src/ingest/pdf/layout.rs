@@ -150,10 +150,44 @@ fn opens_item(text: &str) -> bool {
         || t.starts_with("附件")
 }
 
+/// Whether `next`'s first word was too wide for the room left on `prev` (a number, a Latin
+/// word, or CJK punctuation that may not start a line, taken down with the character before):
+/// then `prev` stops short but the paragraph goes on.
+fn pushed_down(prev: &TextLine, next: &TextLine, m: Margins) -> bool {
+    let room = m.right - prev.x1;
+    let size = next.size.max(1.0);
+    let closing = |c: char| "，。、；：！？）》」』”’%,.;:!?)".contains(c);
+    let mut chars = next.text.chars().peekable();
+    let mut width = 0.0;
+    match chars.next() {
+        Some(c) if c.is_ascii_graphic() => {
+            width += 0.55 * size;
+            while let Some(c) = chars.next_if(|c| c.is_ascii_graphic()) {
+                width += if closing(c) { 0.3 } else { 0.55 } * size;
+            }
+        }
+        Some(_) => width += size,
+        None => return false,
+    }
+    let mut closed = false;
+    while chars.next_if(|&c| closing(c)).is_some() {
+        width += size;
+        closed = true;
+    }
+    // "站、12345": digits after the punctuation were kept with it
+    while chars
+        .next_if(|c| closed && c.is_ascii_alphanumeric())
+        .is_some()
+    {
+        width += 0.55 * size;
+    }
+    width + 0.3 * size >= room
+}
+
 /// Whether `next` starts a paragraph after `prev` (`same_page`: no page break between them).
 pub(crate) fn breaks(prev: &TextLine, next: &TextLine, m: Margins, same_page: bool) -> bool {
     let size = prev.size.max(next.size).max(1.0);
-    let short = prev.x1 < m.right - 2.0 * prev.size.max(1.0);
+    let short = prev.x1 < m.right - 2.0 * prev.size.max(1.0) && !pushed_down(prev, next, m);
     let indented = next.x0 > m.left + 1.5 * next.size.max(1.0);
     let gap = same_page && next.top - prev.top > 1.9 * size;
     let resized = (prev.size - next.size).abs() > 1.0;

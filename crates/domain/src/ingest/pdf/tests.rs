@@ -157,7 +157,7 @@ fn own_cells(row: &[crate::ingest::document::Cell]) -> Vec<String> {
 /// once), their number, and the rows missed. The rows of all tables are matched in order
 /// (longest common subsequence of equal rows), so a row joined or split wrongly misses its own
 /// cells only.
-fn cells_exact(stem: &str) -> (usize, usize, Vec<String>) {
+fn cells_exact(stem: &str) -> (usize, usize, Vec<(usize, String)>) {
     let word = crate::ingest::docx::read(&fixture(&format!("pdf/{stem}.docx")), "w.docx").unwrap();
     let pdf = read(&fixture(&format!("pdf/{stem}.pdf")), "p.pdf").unwrap();
     // all tables' rows in order: Word tables that touch are one table on paper
@@ -175,7 +175,7 @@ fn cells_exact(stem: &str) -> (usize, usize, Vec<String>) {
         if matched[r] {
             exact += row.len();
         } else {
-            misses.push(format!("row {r}: {row:?}"));
+            misses.push((r, format!("{row:?}")));
         }
     }
     (exact, total, misses)
@@ -208,26 +208,64 @@ fn matched_rows(a: &[Vec<String>], b: &[Vec<String>]) -> Vec<bool> {
     out
 }
 
+/// The cells that do not come out as in the Word file, by row (of all tables' rows in order):
+/// 君山 row 115, the 评分表's 建议情况 row, cut by a page break after its first line where
+/// every cell goes on (taken for a whole row, so its rest is a row of its own); 汨罗 rows 31
+/// and 32, two one-line rows of the 自评表's 资金 block on either side of a page break, whose
+/// second row's first cells are empty (taken for one row cut in two).
+const KNOWN_ROW_MISSES: [(&str, &[usize]); 2] = [("000_junshan", &[115]), ("003_miluo", &[31, 32])];
+
 #[test]
 fn the_tables_are_the_word_files_tables() {
     // 汨罗: the Word file has 8 tables, two of them touching with nothing between: on paper
     // (and so in the PDF) they are one
-    for (stem, tables, least) in [("000_junshan", 5, 0.99), ("003_miluo", 7, 0.99)] {
+    for ((stem, known), tables) in KNOWN_ROW_MISSES.into_iter().zip([5, 7]) {
         let (exact, total, misses) = cells_exact(stem);
         println!("{stem}: {exact}/{total} cells exact; misses: {misses:#?}");
         let pdf = read(&fixture(&format!("pdf/{stem}.pdf")), "p.pdf").unwrap();
-        let word =
-            crate::ingest::docx::read(&fixture(&format!("pdf/{stem}.docx")), "w.docx").unwrap();
-        println!(
-            "{stem}: {} tables in the PDF, {} in the Word file",
-            super::tests::tables(&pdf).len(),
-            super::tests::tables(&word).len()
-        );
         assert_eq!(super::tests::tables(&pdf).len(), tables, "{stem}");
-        assert!(
-            exact as f64 >= least * total as f64,
-            "{stem}: {exact}/{total}"
+        let rows: Vec<usize> = misses.iter().map(|(r, _)| *r).collect();
+        assert_eq!(rows, known, "{stem}: rows missed");
+    }
+}
+
+/// The paragraphs outside tables, whitespace aside, empty ones left out.
+fn paragraphs(doc: &Document) -> Vec<Vec<String>> {
+    doc.blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Paragraph(p) => Some(squeeze(&p.text)),
+            Block::Table(_) => None,
+        })
+        .filter(|p| !p.is_empty())
+        .map(|p| vec![p])
+        .collect()
+}
+
+#[test]
+fn the_paragraphs_are_the_text_exports_lines() {
+    // the export's lines (each a paragraph of the Word file) found as whole paragraphs. Missed
+    // (measured): 君山 1 of 52, 汨罗 1 of 161, each a long paragraph of numbered items split
+    // where a line ending in "。" is followed by one opening "3、" (taken for a new item, as
+    // headings must be)
+    for (txt, pdf, least) in [
+        ("000_4f6cfb20def449c3.txt", "000_junshan.pdf", 51),
+        ("003_dbdc2451ec2e8b0c.txt", "003_miluo.pdf", 160),
+    ] {
+        let text = std::fs::read_to_string(format!("{FIXTURES}/reports/{txt}")).unwrap();
+        let want = paragraphs(&crate::ingest::text::read(&text));
+        let got = paragraphs(&read(&fixture(&format!("pdf/{pdf}")), pdf).unwrap());
+        let matched = matched_rows(&want, &got);
+        let same = matched.iter().filter(|m| **m).count();
+        for (p, _) in want.iter().zip(&matched).filter(|(_, m)| !**m) {
+            println!("  not found: {p:?}");
+        }
+        println!(
+            "{pdf}: {same}/{} paragraphs equal ({} in the PDF)",
+            want.len(),
+            got.len()
         );
+        assert!(same >= least, "{pdf}: {same}");
     }
 }
 
