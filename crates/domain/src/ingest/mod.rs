@@ -179,7 +179,7 @@ pub fn parse_with(
         });
     }
     // a PDF is told by its content, whatever its name
-    let format = if pdf::is_pdf(bytes) {
+    let format = if bytes.starts_with(b"%PDF-") {
         Format::Pdf
     } else {
         Format::from_name(name).ok_or_else(|| IngestError::UnknownFormat {

@@ -237,3 +237,36 @@ proptest::proptest! {
         let _ = read(&bytes, "damaged.pdf");
     }
 }
+
+fn line(text: &str, top: f64) -> layout::TextLine {
+    layout::TextLine {
+        text: text.into(),
+        x0: 72.0,
+        x1: 72.0 + 10.5 * text.chars().count() as f64,
+        top,
+        bottom: top + 10.5,
+        size: 10.5,
+    }
+}
+
+#[test]
+fn running_headers_footers_and_page_numbers_are_left_out() {
+    let mut pages: Vec<PageContent> = (1..=3)
+        .map(|n| PageContent {
+            height: 842.0,
+            lines: vec![
+                line(&format!("汨罗市数据局 2024年度自评报告 第{n}部分"), 30.0),
+                line("正文在页中间。", 400.0),
+                line("填表人：彭雁", 700.0),
+                line(&format!("—{n}—"), 800.0),
+            ],
+            tables: Vec::new(),
+        })
+        .collect();
+    pages[1].lines.push(line("第2页 共3页", 815.0));
+    layout::drop_running(&mut pages);
+    for p in &pages {
+        let texts: Vec<&str> = p.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["正文在页中间。", "填表人：彭雁"]);
+    }
+}
