@@ -170,15 +170,20 @@ pub(crate) fn insert_edges(t: &mut PageTable, edges: &[f64]) {
             continue;
         }
         t.xs.insert(k, e);
-        for r in 0..t.rows.len() {
+        for (r, row) in t.rows.iter_mut().enumerate() {
             let cell = Cell {
                 text: String::new(),
                 merge: Merge::FromLeft,
             };
-            t.rows[r].insert(k, cell);
-            let d = t.down[r].get(k - 1).copied().unwrap_or(1);
-            t.down[r].insert(k, d);
-            t.full[r].insert(k, None);
+            // rows of parts whose edges did not line up may be shorter
+            row.insert(k.min(row.len()), cell);
+            if let Some(down) = t.down.get_mut(r) {
+                let d = down.get(k - 1).copied().unwrap_or(1);
+                down.insert(k.min(down.len()), d);
+            }
+            if let Some(full) = t.full.get_mut(r) {
+                full.insert(k.min(full.len()), None);
+            }
         }
     }
 }

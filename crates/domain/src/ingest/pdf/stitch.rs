@@ -9,6 +9,8 @@ use super::grid::{self, PageTable};
 use super::layout::{self, Margins, TextLine};
 use super::PageContent;
 use crate::ingest::document::{Block, Cell, Document, Merge, Paragraph, Table};
+#[cfg(test)]
+use crate::ingest::limits::ReadLimits;
 use crate::ingest::limits::{Budget, Exceeded};
 
 enum Item {
@@ -74,7 +76,11 @@ pub(crate) fn document(pages: Vec<PageContent>, budget: &mut Budget) -> Result<D
                         && open.as_ref().is_some_and(|o| t.top - o.bottom <= 3.0);
                     open = match open.take() {
                         Some(o) if (over_break || below) && same_width(&o, &t) => {
-                            Some(append(o, t, over_break))
+                            // the grid positions the unified columns add are charged too
+                            let before = positions(&o).saturating_add(positions(&t));
+                            let joined = append(o, t, over_break);
+                            budget.cells(positions(&joined).saturating_sub(before))?;
+                            Some(joined)
                         }
                         other => {
                             if let Some(o) = other {
@@ -111,8 +117,24 @@ fn push_para(
     Ok(())
 }
 
+fn positions(t: &PageTable) -> usize {
+    t.rows.iter().map(Vec::len).fold(0, usize::saturating_add)
+}
+
+/// More columns than this in two parts together and they are kept as two tables (a report's
+/// have at most a dozen; the union of many pages' edges would otherwise grow every row).
+const MAX_COLUMNS: usize = 64;
+
+/// Whether `b` may continue `a`: the same left and right edges, and not too many columns
+/// between them.
 fn same_width(a: &PageTable, b: &PageTable) -> bool {
-    (a.x0 - b.x0).abs() <= 2.0 && (a.x1 - b.x1).abs() <= 2.0
+    let extra =
+        b.xs.iter()
+            .filter(|x| !a.xs.iter().any(|y| (*x - y).abs() <= 2.0))
+            .count();
+    (a.x0 - b.x0).abs() <= 2.0
+        && (a.x1 - b.x1).abs() <= 2.0
+        && a.xs.len() + extra <= MAX_COLUMNS + 1
 }
 
 /// Appends `next` (the rest of the table, on the next page when `over_break`) to `o`.
@@ -123,7 +145,13 @@ fn append(mut o: PageTable, mut next: PageTable, over_break: bool) -> PageTable 
     if o.xs.len() != next.xs.len() {
         // edges that did not line up: keep the parts as they are
         o.rows.extend(next.rows);
+        o.down.extend(next.down);
+        o.full.extend(next.full);
+        o.bottom = next.bottom;
         return o;
+    }
+    if over_break {
+        drop_repeated_header(&o, &mut next);
     }
     let mut rows = next.rows.into_iter();
     let mut down = next.down.into_iter();
@@ -156,6 +184,9 @@ fn is_cut(o: &PageTable, first: &[Cell]) -> bool {
     let (Some(above), Some(full)) = (o.rows.last(), o.full.last()) else {
         return false;
     };
+    if first.len() != above.len() || full.len() != above.len() {
+        return false;
+    }
     let same_edges = first.len() == above.len()
         && first
             .iter()
@@ -177,8 +208,36 @@ fn is_cut(o: &PageTable, first: &[Cell]) -> bool {
     same_edges && !goes_on.is_empty() && filled && (ended || tall)
 }
 
+/// Word repeats a table's header rows at the top of every page: a part on the next page that
+/// opens with the table's first rows, the same text, has them left out.
+fn drop_repeated_header(o: &PageTable, next: &mut PageTable) {
+    let text = |row: &[Cell]| -> Vec<String> {
+        row.iter()
+            .filter(|c| c.merge != Merge::FromLeft)
+            .map(|c| c.text.split_whitespace().collect())
+            .collect()
+    };
+    let mut k = 0;
+    while k < 3
+        && k < o.rows.len().saturating_sub(1)
+        && k < next.rows.len().saturating_sub(1)
+        && text(&o.rows[k]) == text(&next.rows[k])
+        && o.rows[k].iter().any(|c| !c.text.trim().is_empty())
+    {
+        k += 1;
+    }
+    next.rows.drain(..k);
+    next.down.drain(..k.min(next.down.len()));
+    next.full.drain(..k.min(next.full.len()));
+}
+
 fn join_cut(o: &mut PageTable, first: Vec<Cell>) {
-    let last = o.rows.len() - 1;
+    let Some(last) = o.rows.len().checked_sub(1) else {
+        return;
+    };
+    let merge = |rows: &[Vec<Cell>], r: usize, c: usize| {
+        rows.get(r).and_then(|row| row.get(c)).map(|x| x.merge)
+    };
     for (c, cell) in first.into_iter().enumerate() {
         if cell.text.is_empty() {
             continue;
@@ -186,13 +245,15 @@ fn join_cut(o: &mut PageTable, first: Vec<Cell>) {
         // the text belongs to the cell this position is part of
         let r = (0..=last)
             .rev()
-            .find(|&r| o.rows[r][c].merge != Merge::FromAbove)
+            .find(|&r| merge(&o.rows, r, c) != Some(Merge::FromAbove))
             .unwrap_or(last);
         let col = (0..=c)
             .rev()
-            .find(|&k| o.rows[r][k].merge != Merge::FromLeft)
+            .find(|&k| merge(&o.rows, r, k) != Some(Merge::FromLeft))
             .unwrap_or(c);
-        o.rows[r][col].text.push_str(&cell.text);
+        if let Some(target) = o.rows.get_mut(r).and_then(|row| row.get_mut(col)) {
+            target.text.push_str(&cell.text);
+        }
     }
 }
 
@@ -208,5 +269,103 @@ fn mark_merged_down(o: &PageTable, first: &mut [Cell]) {
         if merged_down && cell.text.is_empty() && cell.merge == Merge::None {
             cell.merge = Merge::FromAbove;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A part of a table at `top`: rows of one-line cells, `full` those whose text reaches the
+    /// cell's bottom.
+    fn part(top: f64, rows: &[&[&str]], full_last: &[usize]) -> PageTable {
+        let cols = rows[0].len();
+        let mut full = vec![vec![None; cols]; rows.len()];
+        for &c in full_last {
+            full[rows.len() - 1][c] = Some(1);
+        }
+        PageTable {
+            x0: 70.0,
+            top,
+            x1: 520.0,
+            bottom: top + 20.0 * rows.len() as f64,
+            xs: (0..=cols)
+                .map(|i| 70.0 + 450.0 * i as f64 / cols as f64)
+                .collect(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|t| Cell::new(*t)).collect())
+                .collect(),
+            down: vec![vec![1; cols]; rows.len()],
+            full,
+        }
+    }
+
+    fn texts(doc: &Document) -> Vec<Vec<Vec<String>>> {
+        doc.blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table(t) => Some(
+                    t.rows
+                        .iter()
+                        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+                        .collect(),
+                ),
+                Block::Paragraph(_) => None,
+            })
+            .collect()
+    }
+
+    fn page(tables: Vec<PageTable>) -> PageContent {
+        PageContent {
+            height: 842.0,
+            lines: Vec::new(),
+            tables,
+        }
+    }
+
+    #[test]
+    fn a_table_over_a_page_break_is_one_with_its_cut_row_joined_and_repeated_header_dropped() {
+        let header: &[&str] = &["指标", "分值", "得分"];
+        let pages = vec![
+            page(vec![part(
+                600.0,
+                &[
+                    header,
+                    &["政务大厅办件量", "5", "5"],
+                    &["门户网站公开", "5", "5"],
+                ],
+                &[0],
+            )]),
+            page(vec![part(
+                70.0,
+                &[header, &["及时率", "", ""], &["数据梳理", "5", "4"]],
+                &[],
+            )]),
+        ];
+        let doc = document(pages, &mut Budget::new(ReadLimits::default())).unwrap();
+        assert_eq!(
+            texts(&doc),
+            vec![vec![
+                vec!["指标", "分值", "得分"],
+                vec!["政务大厅办件量", "5", "5"],
+                vec!["门户网站公开及时率", "5", "5"],
+                vec!["数据梳理", "5", "4"],
+            ]]
+        );
+    }
+
+    #[test]
+    fn parts_whose_edges_do_not_line_up_stay_readable() {
+        let mut b = part(70.0, &[&["a", "b", "c", "d"]], &[]);
+        b.xs = vec![70.0, 100.0, 130.0, 400.0, 520.0];
+        let pages = vec![
+            page(vec![part(600.0, &[&["x", "y"]], &[0, 1])]),
+            page(vec![b, part(90.0, &[&["p", "q", "r"]], &[])]),
+        ];
+        let doc = document(pages, &mut Budget::new(ReadLimits::default())).unwrap();
+        let t = texts(&doc);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].len(), 3);
     }
 }
