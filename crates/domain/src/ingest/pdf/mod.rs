@@ -8,9 +8,11 @@
 //! `tests/fixtures/pdf`): it gives every CJK character right with its box, and the ruling lines
 //! and cell boxes of a page's tables; `pdf_oxide` scrambles justified lines, `lopdf` and
 //! `pdf-extract` give text in stream order only and no tables. This module only places what it
-//! gives: lines and paragraphs ([`layout`]), table grids ([`grid`]), page breaks ([`stitch`]).
+//! gives: lines and paragraphs ([`layout`]), table grids ([`grid`]), page breaks ([`stitch`]);
+//! pages are read two at a time ([`pages`]).
 //!
-//! A PDF whose pages have no text but images is a scan: [`IngestError::Scanned`], for OCR.
+//! A PDF whose pages have no text but images is a scan: [`IngestError::Scanned`], for OCR. One
+//! with some text pages is read as text; its image-only pages give nothing.
 //! Whatever the bytes, reading ends in a document or a clear error naming the file, in bounded
 //! time and memory: the input size, the pages ([`Limit::Pages`]), what the streams inflate to
 //! and the glyphs a page's stream shows (checked before parsing, [`streams`]), and the text,
@@ -35,7 +37,8 @@ use super::{IngestError, MAX_INPUT_BYTES, MAX_UNZIPPED_BYTES};
 const EXPECTED: &str = "PDF";
 /// How deep forms may be nested in forms (a form drawn by a form draws its glyphs again).
 pub(crate) const MAX_FORM_DEPTH: usize = 3;
-/// Objects (chars, paths, images) one page may draw before it is refused.
+/// Objects (chars, paths, images) one page may draw: passed on, but pdfplumber 0.4.1 does not
+/// enforce it (nor `max_stream_bytes`); [`streams`] bounds a page's glyphs before parsing.
 const MAX_OBJECTS_PER_PAGE: usize = 200_000;
 
 /// Whether the bytes are a PDF: `%PDF-` at the start, or within the first 1024 bytes (where
