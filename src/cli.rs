@@ -200,6 +200,9 @@ pub struct LimitArgs {
     /// How deep XML elements may nest.
     #[arg(long, env = "KAOPING_MAX_XML_DEPTH", default_value_t = READ.depth)]
     pub max_xml_depth: usize,
+    /// Pages of a PDF.
+    #[arg(long, env = "KAOPING_MAX_PDF_PAGES", default_value_t = READ.pages)]
+    pub max_pdf_pages: usize,
     /// Evidence files one request may carry.
     #[arg(long, env = "KAOPING_MAX_EVIDENCE_FILES", default_value_t = 100)]
     pub max_evidence_files: usize,
@@ -223,6 +226,7 @@ impl LimitArgs {
                 styles: self.max_styles,
                 sheets: self.max_sheets,
                 depth: self.max_xml_depth,
+                pages: self.max_pdf_pages,
             },
             submissions_per_round: self.max_submissions_per_round,
         }

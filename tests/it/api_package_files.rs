@@ -22,6 +22,22 @@ fn sheet_item<'a>(v: &'a Value, code: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{code} in {v}"))
 }
 
+/// Submits `form` and expects the refusal `status`/`code` with `says` in its message.
+async fn refused(
+    app: &TestApp,
+    round: i64,
+    dept: &str,
+    form: Form,
+    status: u16,
+    code: &str,
+    says: &str,
+) -> Value {
+    let e = assert_error(submit_form(app, round, dept, form, &[]).await, status, code).await;
+    let message = e["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains(says), "{says:?} not in {e}");
+    e
+}
+
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 on_both!(
@@ -196,19 +212,7 @@ on_both!(files_of_any_kind_are_classified_by_their_content, |app| {
     let form = Form::new()
         .part("report", file_part(&report, "a.txt", "text/plain"))
         .part("files", file_part(&report, "b.txt", "text/plain"));
-    let e = assert_error(
-        submit_form(&app, round, &dept, form, &[]).await,
-        422,
-        "invalid_request",
-    )
-    .await;
-    assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("b.txt"),
-        "{e}"
-    );
+    refused(&app, round, &dept, form, 422, "invalid_request", "b.txt").await;
     let form = Form::new()
         .part("report", file_part(&report, "a.txt", "text/plain"))
         .part("notice", file_part(&notice, "n1.docx", DOCX))
@@ -356,19 +360,79 @@ on_both!(
                 DOCX,
             ),
         );
-        let e = assert_error(
-            submit_form(&app, round, &dept, form, &[]).await,
+        refused(
+            &app,
+            round,
+            &dept,
+            form,
             422,
             "unreadable_document",
+            "清单.docx",
         )
         .await;
-        assert!(
-            e["error"]["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains("清单.docx"),
-            "{e}"
-        );
         app.stop().await;
     }
 );
+
+on_both!(pdf_reports_and_notices_are_read_as_printed, |app| {
+    let (dept, round) = junshan_round(&app, AHEAD).await;
+    let text = std::fs::read("tests/fixtures/reports/000_4f6cfb20def449c3.txt").expect("report");
+    let form = Form::new().part("report", file_part(&text, "自评报告.txt", "text/plain"));
+    let want = body(submit_form(&app, round, &dept, form, &[]).await).await;
+    // the LibreOffice print of the report and the printed, sealed notice, with names that say nothing
+    let pdf = std::fs::read("tests/fixtures/pdf/000_junshan.pdf").expect("pdf");
+    let notice = notice_file("11_ahmu_kjc_2018_notice.pdf");
+    let form = Form::new()
+        .part(
+            "files",
+            file_part(&pdf, "扫描1", "application/octet-stream"),
+        )
+        .part(
+            "files",
+            file_part(&notice, "扫描2", "application/octet-stream"),
+        );
+    let v = body(submit_form(&app, round, &dept, form, &[]).await).await;
+    let fields: Vec<(&str, &str)> = v["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap_or(""),
+                f["format"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(fields, [("report", "pdf"), ("notice", "pdf")], "{v}");
+    assert_eq!(sheet_item(&v, "notice_contents")["score"], "6", "{v}");
+    // the report's own items score as from the text export
+    for code in [
+        "body_complete",
+        "attachments_complete",
+        "indicator_weights",
+        "indicator_levels",
+    ] {
+        assert_eq!(
+            sheet_item(&v, code)["score"],
+            sheet_item(&want, code)["score"],
+            "{code}: {}",
+            sheet_item(&v, code)
+        );
+    }
+    // a scan with no text layer is refused, saying so, until it can be read
+    let scan = notice_file("01_hengyangxian_czj_2023_notice.scan.pdf");
+    let form = Form::new()
+        .part("report", report_part(JUNSHAN))
+        .part("notice", file_part(&scan, "通知.pdf", "application/pdf"));
+    refused(
+        &app,
+        round,
+        &dept,
+        form,
+        422,
+        "unreadable_document",
+        "扫描件",
+    )
+    .await;
+    app.stop().await;
+});

@@ -351,7 +351,8 @@ fn name_of(e: &IngestError) -> String {
         | IngestError::ZipBomb { name, .. }
         | IngestError::TooMuch { name, .. }
         | IngestError::Encoding { name }
-        | IngestError::NoTable { name } => name.clone(),
+        | IngestError::NoTable { name }
+        | IngestError::Scanned { name, .. } => name.clone(),
     }
 }
 

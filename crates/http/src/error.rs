@@ -174,7 +174,7 @@ impl From<ServiceError> for ApiError {
                 message.clone(),
             )
             .with_details(json!({ "field": field, "name": file, "kind": kind,
-                "expected": ["text", "docx", "doc", "wps", "odt", "rtf", "xlsx", "json"] })),
+                "expected": ["text", "docx", "doc", "wps", "odt", "rtf", "pdf", "xlsx", "json"] })),
             ServiceError::DocumentTooLarge {
                 field,
                 file,

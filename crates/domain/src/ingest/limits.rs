@@ -29,6 +29,8 @@ pub struct ReadLimits {
     pub sheets: usize,
     /// How deep XML elements may nest (嵌套层数).
     pub depth: usize,
+    /// Pages of a PDF (页数).
+    pub pages: usize,
 }
 
 impl Default for ReadLimits {
@@ -49,6 +51,7 @@ impl ReadLimits {
         styles: 100_000,
         sheets: 256,
         depth: 512,
+        pages: 2_000,
     };
 }
 
@@ -65,6 +68,7 @@ pub enum Limit {
     Styles,
     Sheets,
     Depth,
+    Pages,
 }
 
 impl Limit {
@@ -80,6 +84,7 @@ impl Limit {
             Limit::Styles => "styles",
             Limit::Sheets => "sheets",
             Limit::Depth => "depth",
+            Limit::Pages => "pages",
         }
     }
 
@@ -95,6 +100,7 @@ impl Limit {
             Limit::Styles => ("单元格样式数", "个"),
             Limit::Sheets => ("工作表数", "张"),
             Limit::Depth => ("XML 元素嵌套层数", "层"),
+            Limit::Pages => ("页数", "页"),
         }
     }
 
@@ -110,6 +116,7 @@ impl Limit {
             Limit::Styles => limits.styles,
             Limit::Sheets => limits.sheets,
             Limit::Depth => limits.depth,
+            Limit::Pages => limits.pages,
         };
         u64::try_from(n).unwrap_or(u64::MAX)
     }
@@ -193,7 +200,8 @@ impl Budget {
         Ok(())
     }
 
-    /// Fails when `count` things of kind `limit` (strings, styles, sheets, depth) are too many.
+    /// Fails when `count` things of kind `limit` (strings, styles, sheets, depth, pages) are too
+    /// many.
     pub fn count(&self, limit: Limit, count: usize) -> Result<(), Exceeded> {
         if u64::try_from(count).unwrap_or(u64::MAX) > limit.of(&self.limits) {
             return Err(self.over(limit));

@@ -14,6 +14,7 @@ pub mod docx;
 pub mod limits;
 pub mod notice;
 pub mod odt;
+pub mod pdf;
 pub mod rtf;
 pub mod self_check;
 pub mod sniff;
@@ -48,6 +49,7 @@ pub enum Format {
     Rtf,
     Xlsx,
     Json,
+    Pdf,
 }
 
 impl Format {
@@ -59,6 +61,7 @@ impl Format {
             Kind::WordBinary => Some(Format::Doc),
             Kind::Odt => Some(Format::Odt),
             Kind::Rtf => Some(Format::Rtf),
+            Kind::Pdf => Some(Format::Pdf),
             Kind::Xlsx => Some(Format::Xlsx),
             Kind::Json => Some(Format::Json),
             _ => None,
@@ -119,8 +122,11 @@ pub enum IngestError {
     #[error("{name}: no table of a self-evaluation report was recognised")]
     NoTable { name: String },
     /// A kind of file no reader takes (yet): said by what its bytes are, not by its name.
-    #[error("文件 {name} 是{}，不能作为自评材料读取；请另存为 Word（.docx/.doc）、WPS、Excel（.xlsx）或文本文件后再提交", kind.zh())]
+    #[error("文件 {name} 是{}，不能作为自评材料读取；请另存为 Word（.docx/.doc）、WPS、PDF、Excel（.xlsx）或文本文件后再提交", kind.zh())]
     Unsupported { name: String, kind: Kind },
+    /// A PDF whose pages are images only (a scan): its text must be recognised (OCR) first.
+    #[error("{name}：扫描件（共{pages}页，无文字层），需要识读")]
+    Scanned { name: String, pages: usize },
 }
 
 /// A file refused for its size (文件过大), as the API reports it.
@@ -191,7 +197,7 @@ fn check_input(bytes: &[u8], name: &str) -> Result<(), IngestError> {
     Ok(())
 }
 
-/// Reads a document file — text, Word, Excel, as its bytes say — into a [`Document`], held to
+/// Reads a document file — text, Word, WPS, PDF, Excel …, as its bytes say — into a [`Document`], held to
 /// `limits`. A JSON file is no document: it is refused as [`IngestError::Unsupported`].
 pub fn read_document(
     bytes: &[u8],
@@ -233,6 +239,7 @@ pub fn read_document(
         Format::Odt => (odt::read_with(bytes, name, limits)?, None),
         Format::Rtf => (rtf::read_with(bytes, name, limits)?, None),
         Format::Xlsx => (xlsx::read_with(bytes, name, limits)?, None),
+        Format::Pdf => (pdf::read_with(bytes, name, limits)?, None),
     };
     Ok(ReadFile {
         format,

@@ -49,7 +49,12 @@ impl Kind {
     pub fn of(bytes: &[u8]) -> Kind {
         let head = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let starts = |m: &[u8]| head.starts_with(m);
-        if starts(b"%PDF") {
+        // readers take a PDF whose header comes after some junk, within its first 1024 bytes
+        if starts(b"%PDF")
+            || head[..head.len().min(1024)]
+                .windows(5)
+                .any(|w| w == b"%PDF-")
+        {
             return Kind::Pdf;
         }
         if starts(OLE) {
