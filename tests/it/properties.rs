@@ -276,6 +276,7 @@ fn package() -> impl Strategy<Value = Package> {
                 text,
                 attachments,
                 sealed: None,
+                scanned_unread: false,
             }),
             working_group: group.map(|text| WorkingGroupDocument {
                 title: None,
@@ -283,6 +284,7 @@ fn package() -> impl Strategy<Value = Package> {
                 issued_on: None,
                 text,
                 sealed: None,
+                scanned_unread: false,
             }),
             self_check: units.map(|units| SelfCheckList { units }),
             report,

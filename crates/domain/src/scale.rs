@@ -476,6 +476,7 @@ fn vary(
         issued_on: issued,
         text: format!("成立{name}预算绩效管理领导小组，主要负责人任组长，分管负责人任副组长。"),
         sealed: Some(true),
+        scanned_unread: false,
     });
     package.self_check = (!rng.chance(8)).then(|| self_check(rng, level));
     let Some(report) = package.report.as_mut() else {
@@ -558,6 +559,7 @@ fn notice(rng: &mut SplitMix64, issued_on: Option<NaiveDate>) -> Notice {
             Vec::new()
         },
         sealed: Some(!rng.chance(5)),
+        scanned_unread: false,
     }
 }
 

@@ -71,6 +71,7 @@ fn notice(complete: bool) -> Notice {
             Vec::new()
         },
         sealed: Some(true),
+        scanned_unread: false,
     }
 }
 
@@ -114,6 +115,7 @@ fn departments() -> ServiceResult<Vec<(String, String, Package)>> {
         issued_on: None,
         text: "成立预算绩效管理领导小组，局长任组长。".into(),
         sealed: Some(true),
+        scanned_unread: false,
     });
     model.self_check = Some(self_check(true));
     let mut thin = junshan.clone();

@@ -17,20 +17,31 @@ pub fn document_present(
     in_notice_with: &[String],
     pkg: &Package,
 ) -> ItemOutcome {
-    let (name, doc) = match document {
+    let (name, doc, unread) = match document {
         DocumentKind::Notice => (
             "自评通知",
             pkg.notice
                 .as_ref()
                 .map(|n| (n.title.as_deref(), n.text.as_str())),
+            pkg.notice.as_ref().is_some_and(|n| n.scanned_unread),
         ),
         DocumentKind::WorkingGroup => (
             "工作小组文件",
             pkg.working_group
                 .as_ref()
                 .map(|w| (w.title.as_deref(), w.text.as_str())),
+            pkg.working_group.as_ref().is_some_and(|w| w.scanned_unread),
         ),
     };
+    // a scan that could not be read was submitted; whether it says what the rubric asks, a
+    // reviewer reads from its pages
+    if unread {
+        return if keywords.is_empty() {
+            ItemOutcome::scored(item, item.max, Vec::new())
+        } else {
+            ItemOutcome::pending(item, ItemStatus::MissingInput)
+        };
+    }
     let lost = |reason: String| {
         ItemOutcome::scored(
             item,
@@ -61,6 +72,23 @@ pub fn document_present(
         }
     }
     ItemOutcome::scored(item, item.max, Vec::new())
+}
+
+/// A finding for each document that is a scan kaoping could not read (扫描件，未能识读): the
+/// department and the reviewer see why its items wait.
+pub fn unread_scans(pkg: &Package) -> Vec<crate::model::Finding> {
+    let notice = pkg.notice.as_ref().is_some_and(|n| n.scanned_unread);
+    let group = pkg.working_group.as_ref().is_some_and(|w| w.scanned_unread);
+    [(notice, "自评通知"), (group, "工作小组文件")]
+        .into_iter()
+        .filter(|(unread, _)| *unread)
+        .map(|(_, name)| crate::model::Finding {
+            code: "scan_unread".into(),
+            severity: crate::model::Severity::Warning,
+            message: format!("{name}是扫描件，未能识读：依据其内容的评分项由评审人员对照原件核定"),
+            location: name.into(),
+        })
+        .collect()
 }
 
 /// Whether the notice holds one of `keywords` and all of `words` (spaces ignored: "组 长").

@@ -5,7 +5,7 @@
 
 pub mod completeness;
 mod consistency;
-mod documents;
+pub(crate) mod documents;
 mod identity;
 mod indicators;
 mod narrative;
@@ -48,6 +48,7 @@ pub fn run(rubric: &Rubric, calendar: &WorkCalendar, input: CheckInput<'_>) -> C
         .collect();
     findings.extend(consistency::findings(&rubric.consistency, input.package));
     findings.extend(identity::findings(input.package));
+    findings.extend(documents::unread_scans(input.package));
     CheckReport { items, findings }
 }
 

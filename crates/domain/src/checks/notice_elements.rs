@@ -41,6 +41,9 @@ pub fn notice_elements(
             }],
         );
     };
+    if notice.scanned_unread {
+        return ItemOutcome::pending(item, crate::model::ItemStatus::MissingInput);
+    }
     let found = find_elements(elements, notice);
     let missing = elements
         .iter()

@@ -44,6 +44,7 @@ pub fn notice(doc: &Document) -> Notice {
         attachments: attachments(&lines),
         text: lines.join("\n"),
         sealed: None,
+        scanned_unread: false,
     }
 }
 
@@ -56,6 +57,7 @@ pub fn working_group(doc: &Document) -> WorkingGroupDocument {
         issued_on: issued_on(&lines),
         text: lines.join("\n"),
         sealed: None,
+        scanned_unread: false,
     }
 }
 

@@ -74,6 +74,10 @@ pub struct Notice {
     /// 盖章: whether the copy submitted bears the seal.
     #[serde(default)]
     pub sealed: Option<bool>,
+    /// 扫描件，未能识读: the copy is a scan (or a photo) whose text could not be read; the items
+    /// that rest on its text wait for a reviewer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scanned_unread: bool,
 }
 
 /// 工作小组文件: 预算绩效管理领导小组 / 绩效评价工作小组 document.
@@ -89,6 +93,9 @@ pub struct WorkingGroupDocument {
     pub text: String,
     #[serde(default)]
     pub sealed: Option<bool>,
+    /// 扫描件，未能识读 (see [`Notice::scanned_unread`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scanned_unread: bool,
 }
 
 /// 单位自查清单

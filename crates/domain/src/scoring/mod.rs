@@ -41,7 +41,7 @@ impl<'a> ScoringInput<'a> {
 /// in their [`fingerprint`], so a build whose checks changed scores them again instead of serving
 /// stale sheets. The golden-sheet test (`scoring::tests::golden_sheets`) fails when the output
 /// changes and this does not.
-pub const SCORING_REVISION: u32 = 3;
+pub const SCORING_REVISION: u32 = 4;
 
 /// What an automatic sheet depends on besides the package and the receipt time: the scoring
 /// revision, the rubric's and the calendar's content and the deadline. A stored sheet whose

@@ -447,3 +447,28 @@ fn a_report_titled_for_another_department_or_year_is_a_finding() {
         ["report_department_mismatch"]
     );
 }
+
+#[test]
+fn a_scan_that_could_not_be_read_counts_as_submitted_and_waits_for_a_reviewer() {
+    let mut n = notice(None, "", &[]);
+    n.scanned_unread = true;
+    let mut pkg = with_notice(n);
+    let mut w = working_group(None, "");
+    w.scanned_unread = true;
+    pkg.working_group = Some(w);
+    assert_eq!(score(&outcome(&pkg, "notice_issued")), dec!(2));
+    for code in ["notice_contents", "working_group"] {
+        let o = outcome(&pkg, code);
+        assert_eq!(o.score, None, "{code}");
+        assert_eq!(o.status, ItemStatus::MissingInput, "{code}");
+        assert!(o.deductions.is_empty(), "{code}");
+    }
+    let findings = crate::checks::documents::unread_scans(&pkg);
+    assert_eq!(findings.len(), 2);
+    assert!(
+        findings[0]
+            .message
+            .starts_with("自评通知是扫描件，未能识读"),
+        "{findings:?}"
+    );
+}

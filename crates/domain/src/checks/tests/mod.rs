@@ -202,6 +202,7 @@ fn notice(title: Option<&str>, text: &str, attachments: &[&str]) -> Notice {
         text: text.to_string(),
         attachments: strings(attachments),
         sealed: None,
+        scanned_unread: false,
     }
 }
 
@@ -249,6 +250,7 @@ fn working_group(title: Option<&str>, text: &str) -> WorkingGroupDocument {
         issued_on: None,
         text: text.to_string(),
         sealed: None,
+        scanned_unread: false,
     }
 }
 
