@@ -10,6 +10,7 @@ pub mod document;
 pub mod docx;
 pub mod limits;
 pub mod pdf;
+pub mod scan;
 pub mod text;
 pub mod xlsx;
 
@@ -93,6 +94,10 @@ pub enum IngestError {
     /// A PDF whose pages are images only (a scan): its text must be recognised (OCR) first.
     #[error("{name}：扫描件（共{pages}页，无文字层），需要识读")]
     Scanned { name: String, pages: usize },
+    /// A scan whose text could not be recognised (no OCR engine, or too little read): the
+    /// reviewer must read it (扫描件，未能识读). See [`scan::read_scan`].
+    #[error("文件 {name} 是扫描件（共{pages}页），未能识读")]
+    Unrecognised { name: String, pages: usize },
 }
 
 /// A file refused for its size (文件过大), as the API reports it.
