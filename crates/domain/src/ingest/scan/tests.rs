@@ -260,3 +260,71 @@ fn red_is_stamp_red_only() {
 fn is_red_pixel(p: [u8; 3]) -> bool {
     super::seal::is_red(p)
 }
+
+/// A white A4 page at 150 dpi with `draw` applied, as a PNG upload.
+fn picture(draw: impl Fn(u32, u32) -> bool) -> PageImage {
+    let (w, h) = (1240u32, 1754u32);
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb(if draw(x, y) {
+            [215, 35, 45]
+        } else {
+            [250, 250, 248]
+        })
+    });
+    let mut bytes = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .unwrap();
+    let pages = page_images(&bytes, "a.png", &ReadLimits::default()).unwrap();
+    assert_eq!(pages.len(), 1);
+    pages.into_iter().next().unwrap()
+}
+
+/// A ring of `diameter_px` around (cx, cy), 6 px wide.
+fn ring(x: u32, y: u32, cx: f64, cy: f64, diameter_px: f64) -> bool {
+    let d = ((f64::from(x) - cx).powi(2) + (f64::from(y) - cy).powi(2)).sqrt();
+    (diameter_px / 2.0 - 6.0..=diameter_px / 2.0).contains(&d)
+}
+
+#[test]
+fn a_red_ring_in_a_picture_is_a_seal_in_its_place() {
+    // 40 mm at 150 dpi is 236 px, centred 150 mm across and 200 mm down
+    let page = picture(|x, y| ring(x, y, 886.0, 1181.0, 236.0));
+    let found = find_seals(&page).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (w, h) = found[0].size_mm();
+    assert!(
+        (39.0..=42.0).contains(&w) && (39.0..=42.0).contains(&h),
+        "{w}×{h}"
+    );
+    let (x, y) = (found[0].x * 25.4 / 72.0, found[0].y * 25.4 / 72.0);
+    assert!(
+        (129.0..=131.5).contains(&x) && (179.0..=181.5).contains(&y),
+        "{x}, {y}"
+    );
+}
+
+#[test]
+fn red_letterheads_rules_blocks_and_ticks_are_no_seals() {
+    let letterhead =
+        |x: u32, y: u32| (120..1120).contains(&x) && (100..190).contains(&y) && x % 90 < 70;
+    let rule = |x: u32, y: u32| (120..1120).contains(&x) && (220..226).contains(&y);
+    let block = |x: u32, y: u32| (400..640).contains(&x) && (800..1040).contains(&y);
+    let tick = |x: u32, y: u32| (300..330).contains(&x) && (300..330).contains(&y);
+    // half a ring: red only in the top half of its box
+    let arc = |x: u32, y: u32| y < 1181 && ring(x, y, 886.0, 1181.0, 236.0);
+    for (what, page) in [
+        ("letterhead", picture(letterhead)),
+        ("rule", picture(rule)),
+        ("block", picture(block)),
+        ("tick", picture(tick)),
+        ("arc", picture(arc)),
+    ] {
+        assert_eq!(find_seals(&page).unwrap(), Vec::new(), "{what}");
+    }
+    // next to a letterhead, the seal is still found alone
+    let both = picture(|x, y| letterhead(x, y) || ring(x, y, 886.0, 1181.0, 236.0));
+    assert_eq!(find_seals(&both).unwrap().len(), 1);
+}
