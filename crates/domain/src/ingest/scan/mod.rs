@@ -73,6 +73,9 @@ pub trait Ocr {
 /// page with the signature and seal still a few dozen.
 pub const MIN_CJK_PER_PAGE: usize = 50;
 
+/// Images drawn smaller than this on both sides (seals, logos) are not read as pages.
+const MIN_PAGE_IMAGE_MM: f64 = 60.0;
+
 /// What reading a scan gave.
 #[derive(Debug, Clone)]
 pub struct ScanRead {
@@ -135,14 +138,15 @@ pub fn read_scan(
     limits: &ReadLimits,
     engine: &dyn Ocr,
 ) -> Result<ScanRead, IngestError> {
-    let images = page_images(bytes, name, limits)?;
-    let pages = images.iter().map(|p| p.page).max().unwrap_or(0);
+    let (images, pages) = pages::images_and_pages(bytes, name, limits)?;
     let mut text = String::new();
     let mut read = Vec::new();
     let mut cjk_per_page = vec![0usize; pages];
     let mut problems = Vec::new();
     let mut missing = false;
-    for image in &images {
+    // a seal or logo drawn as an image of its own is no page to read
+    let small = |p: &PageImage| p.placed[2].max(p.placed[3]) < MIN_PAGE_IMAGE_MM * 72.0 / 25.4;
+    for image in images.iter().filter(|p| !small(p)) {
         match engine.recognise(image) {
             Ok(t) => {
                 let cjk = t.chars().filter(|&c| is_cjk(c)).count();

@@ -51,9 +51,18 @@ pub fn page_images(
     name: &str,
     limits: &ReadLimits,
 ) -> Result<Vec<PageImage>, IngestError> {
+    images_and_pages(bytes, name, limits).map(|(images, _)| images)
+}
+
+/// [`page_images`], and the number of pages of the file (pages may have no image).
+pub(super) fn images_and_pages(
+    bytes: &[u8],
+    name: &str,
+    limits: &ReadLimits,
+) -> Result<(Vec<PageImage>, usize), IngestError> {
     crate::ingest::docx::check_size(bytes.len(), name)?;
     if let Some(kind) = is_image(bytes) {
-        return picture(bytes, kind, name, limits).map(|p| vec![p]);
+        return picture(bytes, kind, name, limits).map(|p| (vec![p], 1));
     }
     if !is_pdf(bytes) {
         return Err(IngestError::WrongContent {
@@ -107,7 +116,7 @@ fn pdf_images(
     bytes: &[u8],
     name: &str,
     limits: &ReadLimits,
-) -> Result<Vec<PageImage>, IngestError> {
+) -> Result<(Vec<PageImage>, usize), IngestError> {
     let budget = Budget::new(*limits);
     let unzipped = limits.unzipped_bytes.min(MAX_UNZIPPED_BYTES);
     streams::check(bytes, unzipped).map_err(|e| match e {
@@ -169,7 +178,7 @@ fn pdf_images(
             });
         }
     }
-    Ok(out)
+    Ok((out, count))
 }
 
 /// 8-bit grey or RGB pixels as PNG; `None` for other layouts (1-bit, CMYK, indexed).

@@ -203,6 +203,15 @@ fn other_bytes_are_refused_and_a_picture_is_one_page() {
 }
 
 #[test]
+fn a_text_pdf_read_as_a_scan_reads_no_seal_image_and_counts_every_page() {
+    let engine = Fake::new(LINE);
+    let pdf = fixture(NOTICES[0], "pdf");
+    let read = read_scan(&pdf, "a.pdf", &ReadLimits::default(), &engine).unwrap();
+    assert_eq!((engine.asked.get(), read.pages), (0, 2));
+    assert!(!read.readable);
+}
+
+#[test]
 fn for_ocr_gives_grey_at_300_dpi() {
     let page = &page_images(&scan(), "a.pdf", &ReadLimits::default()).unwrap()[0];
     let grey = for_ocr(page).unwrap();
