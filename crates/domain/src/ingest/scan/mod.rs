@@ -10,6 +10,7 @@
 //! [`IngestError::Unrecognised`] from [`ScanRead::into_document`]): a scan is never taken for an
 //! empty document.
 
+mod lines;
 mod pages;
 mod pixels;
 mod seal;
@@ -156,8 +157,8 @@ pub fn read_scan(
                 if cjk > 0 {
                     read.push(image.page);
                 }
-                for line in t.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                    text.push_str(&tidy(line));
+                for paragraph in lines::paragraphs(&t) {
+                    text.push_str(&paragraph);
                     text.push('\n');
                 }
             }
@@ -188,26 +189,4 @@ pub fn read_scan(
         readable,
         problems,
     })
-}
-
-/// A recognised line as the text reader expects it: no tabs (a tab starts a table cell in a
-/// text export), and the spaces OCR puts between CJK characters taken out.
-fn tidy(line: &str) -> String {
-    let chars: Vec<char> = line
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .collect();
-    let mut out = String::with_capacity(line.len());
-    for (i, &c) in chars.iter().enumerate() {
-        if c == ' ' {
-            let before = out.chars().last();
-            let after = chars[i + 1..].iter().find(|&&c| c != ' ').copied();
-            let wide = |c: Option<char>| c.is_some_and(|c| !c.is_ascii());
-            if before == Some(' ') || wide(before) || wide(after) {
-                continue;
-            }
-        }
-        out.push(c);
-    }
-    out
 }

@@ -81,6 +81,7 @@ fn each_page_image_goes_to_the_engine_and_its_lines_become_paragraphs() {
     assert_eq!(texts.len(), 6);
     assert_eq!(texts[0], "第1页");
     assert_eq!(texts[2], "二、评价内容（一）");
+    assert_eq!(texts[1], LINE);
     assert!(read.cjk() > 2 * MIN_CJK_PER_PAGE);
     assert!(read.into_document().is_ok());
 }
@@ -336,4 +337,31 @@ fn red_letterheads_rules_blocks_and_ticks_are_no_seals() {
     // next to a letterhead, the seal is still found alone
     let both = picture(|x, y| letterhead(x, y) || ring(x, y, 886.0, 1181.0, 236.0));
     assert_eq!(find_seals(&both).unwrap().len(), 1);
+}
+
+#[test]
+fn wrapped_lines_join_and_headings_items_and_ended_lines_stand_alone() {
+    let page = "各预算单位：\n\
+        为贯彻落实党中央、国务院关于全面实施预算绩效管理的决策部署，进一步\n\
+        规范财政资金管理，现就有关事项通知如下：\n\
+        一、评价范围\n\
+        纳入2023年度预算绩效管理信息系统的、由县级财政全口径安排给各乡镇的\n\
+        1.各乡镇、各预算单位根据2023年申报的整体支出及项目支出绩效目标完成\n\
+        情况 ， 据实撰写。\n\
+        （一）自评范围\n";
+    assert_eq!(
+        super::lines::paragraphs(page),
+        vec![
+            "各预算单位：",
+            "为贯彻落实党中央、国务院关于全面实施预算绩效管理的决策部署，进一步规范财政资金管理，现就有关事项通知如下：",
+            "一、评价范围",
+            "纳入2023年度预算绩效管理信息系统的、由县级财政全口径安排给各乡镇的",
+            "1.各乡镇、各预算单位根据2023年申报的整体支出及项目支出绩效目标完成情况，据实撰写。",
+            "（一）自评范围",
+        ]
+    );
+    assert!(!super::lines::starts_item("1.5万元"));
+    assert!(super::lines::starts_item("十二、其他"));
+    assert!(super::lines::starts_item("2、根据") && super::lines::starts_item("(1)各"));
+    assert!(!super::lines::starts_item("2023年") && !super::lines::starts_item("1"));
 }
