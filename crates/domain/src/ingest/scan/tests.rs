@@ -365,3 +365,19 @@ fn wrapped_lines_join_and_headings_items_and_ended_lines_stand_alone() {
     assert!(super::lines::starts_item("2、根据") && super::lines::starts_item("(1)各"));
     assert!(!super::lines::starts_item("2023年") && !super::lines::starts_item("1"));
 }
+
+#[test]
+fn a_tiff_upload_is_read_as_one_page_too() {
+    let png = picture(|x, y| ring(x, y, 886.0, 1181.0, 236.0));
+    let img = image::load_from_memory(&png.bytes).unwrap();
+    let mut tiff = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut tiff),
+        image::ImageFormat::Tiff,
+    )
+    .unwrap();
+    assert_eq!(is_image(&tiff), Some(ImageKind::Tiff));
+    let found = seals_in_file(&tiff, "a.tif", &ReadLimits::default()).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].page, 1);
+}
