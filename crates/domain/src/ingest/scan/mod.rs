@@ -21,6 +21,9 @@ pub use pages::{is_image, page_images};
 pub use pixels::{for_ocr, Pixels, MAX_PIXELS};
 pub use seal::{find_seals, seals_in_file, SealFound};
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
 use super::document::Document;
 use super::limits::ReadLimits;
 use super::IngestError;
@@ -65,8 +68,9 @@ pub enum OcrError {
     Failed(String),
 }
 
-/// An OCR engine: the text of one page image, lines separated by `\n`.
-pub trait Ocr {
+/// An OCR engine: the text of one page image, lines separated by `\n`. Shared by the (at most
+/// two) threads reading a scan's pages.
+pub trait Ocr: Sync {
     fn recognise(&self, page: &PageImage) -> Result<String, OcrError>;
 }
 
@@ -147,8 +151,9 @@ pub fn read_scan(
     let mut missing = false;
     // a seal or logo drawn as an image of its own is no page to read
     let small = |p: &PageImage| p.placed[2].max(p.placed[3]) < MIN_PAGE_IMAGE_MM * 72.0 / 25.4;
-    for image in images.iter().filter(|p| !small(p)) {
-        match engine.recognise(image) {
+    let images: Vec<&PageImage> = images.iter().filter(|p| !small(p)).collect();
+    for (image, result) in images.iter().zip(recognise_all(&images, engine)) {
+        match result {
             Ok(t) => {
                 let cjk = t.chars().filter(|&c| is_cjk(c)).count();
                 if let Some(n) = cjk_per_page.get_mut(image.page.saturating_sub(1)) {
@@ -189,4 +194,47 @@ pub fn read_scan(
         readable,
         problems,
     })
+}
+
+/// At most this many pages are read at once (one engine process a core, two cores).
+const THREADS: usize = 2;
+
+/// The engine's text of each image, in order, two at a time; after the engine is found
+/// missing, no further image is given to it (the results end there).
+fn recognise_all(images: &[&PageImage], engine: &dyn Ocr) -> Vec<Result<String, OcrError>> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let done: Mutex<Vec<(usize, Result<String, OcrError>)>> = Mutex::new(Vec::new());
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(image) = images.get(i) else { break };
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let result = engine.recognise(image);
+        if matches!(result, Err(OcrError::Missing(_))) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        if let Ok(mut d) = done.lock() {
+            d.push((i, result));
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, THREADS)
+        .min(images.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    // in order up to the first image not read (one past a stop)
+    done.into_iter()
+        .enumerate()
+        .take_while(|(n, (i, _))| n == i)
+        .map(|(_, (_, r))| r)
+        .collect()
 }
