@@ -352,7 +352,8 @@ fn name_of(e: &IngestError) -> String {
         | IngestError::TooMuch { name, .. }
         | IngestError::Encoding { name }
         | IngestError::NoTable { name }
-        | IngestError::Scanned { name, .. } => name.clone(),
+        | IngestError::Scanned { name, .. }
+        | IngestError::Unrecognised { name, .. } => name.clone(),
     }
 }
 

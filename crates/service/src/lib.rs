@@ -205,6 +205,8 @@ pub struct Service {
     webhooks: Arc<crate::webhook::WebhookNotifier>,
     /// What an uploaded document may expand to, and how often a department may submit.
     limits: UploadLimits,
+    /// Reads scanned pages (Tesseract by default).
+    ocr: Arc<dyn kaoping_domain::ingest::scan::Ocr + Send>,
 }
 
 /// Budgets on what departments upload (上传限额).
@@ -238,7 +240,14 @@ impl Service {
             clock: Utc::now,
             webhooks: Arc::default(),
             limits: UploadLimits::default(),
+            ocr: Arc::new(kaoping_ocr::TesseractCli::default()),
         }
+    }
+
+    /// The same service reading scans with `ocr`.
+    pub fn with_ocr(mut self, ocr: Arc<dyn kaoping_domain::ingest::scan::Ocr + Send>) -> Self {
+        self.ocr = ocr;
+        self
     }
 
     /// The same service holding uploads to `limits`.

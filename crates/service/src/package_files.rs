@@ -113,8 +113,13 @@ impl Service {
         name: &str,
     ) -> ServiceResult<(AssignmentDocument, FileRead)> {
         let (code, _, _) = self.submitting(caller, round_id)?;
-        let file = ingest::read_document(bytes, name, &self.limits.read)
-            .map_err(|e| unreadable(field, name, e))?;
+        let file = match self.read_any(field, bytes, name)? {
+            FileDocument::Read(file) => file,
+            FileDocument::Unread { pages, message } => {
+                return self.unread_document(field, bytes, name, pages, message);
+            }
+        };
+        let sealed = self.sealed(bytes, name);
         let (document, summary) = if field == "self_check" {
             let list = self.self_check_list(&code, &file.document).ok_or_else(|| {
                 ServiceError::Unreadable {
@@ -127,7 +132,8 @@ impl Service {
             let summary = self_check_summary(&list);
             (AssignmentDocument::SelfCheck(list), summary)
         } else if field == "working_group" {
-            let w = notice::working_group(&file.document);
+            let mut w = notice::working_group(&file.document);
+            w.sealed = sealed;
             let summary = describe(
                 w.title.as_deref(),
                 w.document_number.as_deref(),
@@ -136,7 +142,8 @@ impl Service {
             );
             (AssignmentDocument::WorkingGroup(w), summary)
         } else {
-            let n = notice::notice(&file.document);
+            let mut n = notice::notice(&file.document);
+            n.sealed = sealed;
             let summary = notice_summary(&n);
             (AssignmentDocument::Notice(n), summary)
         };
@@ -168,8 +175,7 @@ impl Service {
                 format!("文件 {name} 是 JSON：JSON 格式的材料请按其字段（report、notice、working_group、self_check）提交"),
             ));
         }
-        if Format::of(kind).is_none() {
-            let c = classify::classify(kind, None, &[]);
+        let evidence = |why: String| -> ServiceResult<(PackageFile, FileRead)> {
             let read = FileRead {
                 field: Role::Evidence.field().to_string(),
                 name: name.to_string(),
@@ -178,13 +184,24 @@ impl Service {
                     .unwrap_or_default()
                     .to_string(),
                 encoding: None,
-                summary: format!("识别为{}：{}", c.role.zh(), c.why),
+                summary: format!("识别为{}：{why}", Role::Evidence.zh()),
             };
-            return Ok((PackageFile::Evidence, read));
+            Ok((PackageFile::Evidence, read))
+        };
+        if Format::of(kind).is_none() && ingest::scan::is_image(bytes).is_none() {
+            return evidence(classify::classify(kind, None, &[]).why);
         }
         let rubric = self.round_rubric(round_id, &row.rubric_source)?;
-        let file = ingest::read_document(bytes, name, &self.limits.read)
-            .map_err(|e| unreadable("files", name, e))?;
+        let file = match self.read_any("files", bytes, name)? {
+            FileDocument::Read(file) => file,
+            // a scan kaoping cannot read cannot be told apart: kept, and the department may
+            // send it under its field
+            FileDocument::Unread { message, .. } => {
+                return evidence(format!(
+                    "{message}，作为佐证材料保存；若它是通知或工作小组文件，请按 notice 或 working_group 提交"
+                ))
+            }
+        };
         let built = ingest::build::package(&file.document, rubric.body_parts());
         let c = classify::classify(kind, Some((&file.document, &built)), rubric.body_parts());
         let (what, summary) = match c.role {
@@ -198,12 +215,14 @@ impl Service {
                 (what, String::new())
             }
             Role::Notice => {
-                let n = notice::notice(&file.document);
+                let mut n = notice::notice(&file.document);
+                n.sealed = self.sealed(bytes, name);
                 let s = notice_summary(&n);
                 (PackageFile::Document(AssignmentDocument::Notice(n)), s)
             }
             Role::WorkingGroup => {
-                let w = notice::working_group(&file.document);
+                let mut w = notice::working_group(&file.document);
+                w.sealed = self.sealed(bytes, name);
                 let s = describe(
                     w.title.as_deref(),
                     w.document_number.as_deref(),
@@ -243,7 +262,132 @@ impl Service {
     }
 }
 
+/// A document file as read: its document (from its text layer, or recognised from its
+/// pages), or a scan that could not be read.
+pub(crate) enum FileDocument {
+    Read(ingest::ReadFile),
+    /// 扫描件，未能识读: pages, and the message saying so.
+    Unread {
+        pages: usize,
+        message: String,
+    },
+}
+
 impl Service {
+    /// Reads a document file by its bytes; a scan (a PDF of page images, or a picture) is
+    /// recognised with the OCR engine.
+    pub(crate) fn read_any(
+        &self,
+        field: &str,
+        bytes: &[u8],
+        name: &str,
+    ) -> ServiceResult<FileDocument> {
+        let limits = &self.limits.read;
+        let scanned = ingest::scan::is_image(bytes).is_some()
+            || match ingest::read_document(bytes, name, limits) {
+                Ok(file) => return Ok(FileDocument::Read(file)),
+                Err(ingest::IngestError::Scanned { .. }) => true,
+                Err(e) => return Err(unreadable(field, name, e)),
+            };
+        debug_assert!(scanned);
+        let read = ingest::scan::read_scan(bytes, name, limits, self.ocr.as_ref())
+            .map_err(|e| unreadable(field, name, e))?;
+        if read.readable {
+            Ok(FileDocument::Read(ingest::ReadFile {
+                format: Format::Scan,
+                encoding: None,
+                document: read.document,
+            }))
+        } else {
+            Ok(FileDocument::Unread {
+                pages: read.pages,
+                message: read.message(),
+            })
+        }
+    }
+
+    /// A notice or working-group scan that could not be read: submitted, its text empty, its
+    /// items waiting for a reviewer (a self-check list must be read to count).
+    fn unread_document(
+        &self,
+        field: &str,
+        bytes: &[u8],
+        name: &str,
+        pages: usize,
+        message: String,
+    ) -> ServiceResult<(AssignmentDocument, FileRead)> {
+        let sealed = self.sealed(bytes, name);
+        let document = match field {
+            "notice" => AssignmentDocument::Notice(Notice {
+                title: None,
+                document_number: None,
+                issued_on: None,
+                text: String::new(),
+                attachments: Vec::new(),
+                sealed,
+                scanned_unread: true,
+            }),
+            "working_group" => AssignmentDocument::WorkingGroup(WorkingGroupDocument {
+                title: None,
+                document_number: None,
+                issued_on: None,
+                text: String::new(),
+                sealed,
+                scanned_unread: true,
+            }),
+            _ => {
+                return Err(ServiceError::Unreadable {
+                    field: field.into(),
+                    message,
+                })
+            }
+        };
+        let read = FileRead {
+            field: field.to_string(),
+            name: name.to_string(),
+            format: "scan".into(),
+            encoding: None,
+            summary: format!("扫描件（共{pages}页），未能识读：由评审人员对照原件核定"),
+        };
+        Ok((document, read))
+    }
+
+    /// A scanned report, recognised page by page; refused as 扫描件，未能识读 when it cannot be.
+    pub(crate) fn read_scanned_report(
+        &self,
+        bytes: &[u8],
+        name: &str,
+        standard: &[kaoping_domain::rubric::BodyPartRule],
+    ) -> ServiceResult<ingest::Parsed> {
+        match self.read_any("report", bytes, name)? {
+            FileDocument::Read(file) => {
+                let built = ingest::build::package(&file.document, standard);
+                Ok(ingest::Parsed {
+                    format: file.format,
+                    encoding: None,
+                    package: built.package,
+                    missing: built.missing,
+                })
+            }
+            FileDocument::Unread { message, .. } => Err(ServiceError::Unreadable {
+                field: "report".into(),
+                message,
+            }),
+        }
+    }
+
+    /// Whether a PDF or picture shows a red seal (None for other files, or when it cannot be
+    /// told).
+    pub(crate) fn sealed(&self, bytes: &[u8], name: &str) -> Option<bool> {
+        let kind = Kind::of(bytes);
+        if kind != Kind::Pdf && ingest::scan::is_image(bytes).is_none() {
+            return None;
+        }
+        ingest::scan::seals_in_file(bytes, name, &self.limits.read)
+            .ok()
+            .map(|seals| !seals.is_empty())
+    }
+
     /// The self-check list of a document, compared with the department's registered
     /// subordinate units (each one not on the list is added as not done).
     fn self_check_list(

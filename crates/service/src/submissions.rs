@@ -474,8 +474,15 @@ impl Service {
             return Ok((report, read));
         }
         let rubric = self.round_rubric(round_id, &row.rubric_source)?;
-        let parsed = ingest::parse_with(bytes, name, rubric.body_parts(), &self.limits.read)
-            .map_err(|e| unreadable("report", name, e))?;
+        let parsed = match ingest::parse_with(bytes, name, rubric.body_parts(), &self.limits.read) {
+            Err(ingest::IngestError::Scanned { .. })
+            | Err(ingest::IngestError::Unsupported { .. })
+                if Kind::of(bytes) == Kind::Pdf || ingest::scan::is_image(bytes).is_some() =>
+            {
+                self.read_scanned_report(bytes, name, rubric.body_parts())?
+            }
+            other => other.map_err(|e| unreadable("report", name, e))?,
+        };
         let read = DocumentRead {
             format: format_name(parsed.format),
             encoding: parsed.encoding.map(str::to_string),

@@ -16,6 +16,7 @@ pub mod notice;
 pub mod odt;
 pub mod pdf;
 pub mod rtf;
+pub mod scan;
 pub mod self_check;
 pub mod sniff;
 pub mod text;
@@ -50,6 +51,8 @@ pub enum Format {
     Xlsx,
     Json,
     Pdf,
+    /// A scan (a PDF of page images, or a picture) whose text was recognised (OCR).
+    Scan,
 }
 
 impl Format {
@@ -127,6 +130,10 @@ pub enum IngestError {
     /// A PDF whose pages are images only (a scan): its text must be recognised (OCR) first.
     #[error("{name}：扫描件（共{pages}页，无文字层），需要识读")]
     Scanned { name: String, pages: usize },
+    /// A scan whose text could not be recognised (no OCR engine, or too little read): the
+    /// reviewer must read it (扫描件，未能识读). See [`scan::read_scan`].
+    #[error("文件 {name} 是扫描件（共{pages}页），未能识读")]
+    Unrecognised { name: String, pages: usize },
 }
 
 /// A file refused for its size (文件过大), as the API reports it.
@@ -217,7 +224,8 @@ pub fn read_document(
     };
     let format = Format::of(kind).ok_or_else(unsupported)?;
     let (document, encoding) = match format {
-        Format::Json => return Err(unsupported()),
+        // JSON is no document; a scan is read by the service, which holds the OCR engine
+        Format::Json | Format::Scan => return Err(unsupported()),
         Format::Text => {
             // any encoding read takes at least one UTF-8 byte per two input bytes: a file that
             // long is refused before it is decoded

@@ -24,7 +24,7 @@ mod pages;
 #[cfg(test)]
 mod refusal_tests;
 mod stitch;
-mod streams;
+pub(crate) mod streams;
 #[cfg(test)]
 mod tests;
 
@@ -123,7 +123,7 @@ pub fn read_with(bytes: &[u8], name: &str, limits: &ReadLimits) -> Result<Docume
 }
 
 /// What the parser's error means for the person who sent the file.
-fn pdf_error(e: PdfError, name: &str, limits: &ReadLimits) -> IngestError {
+pub(crate) fn pdf_error(e: PdfError, name: &str, limits: &ReadLimits) -> IngestError {
     let name = name.to_string();
     let limit = e.resource_limit().map(|l| l.name);
     if limit == Some("max_pages") {

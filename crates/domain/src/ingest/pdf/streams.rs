@@ -16,13 +16,13 @@ use flate2::read::ZlibDecoder;
 
 /// Bytes of shown strings one content or form stream may hold: a dense page of CJK text is
 /// about 3,000 (2 bytes a glyph); a page of 100,000 glyphs takes the parser ~140 MB.
-pub(super) const MAX_STREAM_GLYPHS: u64 = 100_000;
+pub(crate) const MAX_STREAM_GLYPHS: u64 = 100_000;
 /// Glyph bytes all form streams may show, counting each form once for every `Do` in the file.
 pub(super) const MAX_FORM_GLYPHS: u64 = 1_000_000;
 
 /// Why the streams are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum TooMuch {
+pub(crate) enum TooMuch {
     /// They inflate to more than the budget.
     Inflated,
     /// One stream shows more glyphs than a page holds, or forms are drawn too often.
@@ -125,7 +125,7 @@ impl Scanner {
 
 /// Fails when the file's streams inflate to more than `limit` bytes in all, or show more glyphs
 /// than [`MAX_STREAM_GLYPHS`] in one stream or [`MAX_FORM_GLYPHS`] through forms.
-pub(super) fn check(bytes: &[u8], limit: u64) -> Result<(), TooMuch> {
+pub(crate) fn check(bytes: &[u8], limit: u64) -> Result<(), TooMuch> {
     let mut total: u64 = 0;
     let (mut dos, mut form_glyphs) = (0u64, 0u64);
     let mut at = 0;
