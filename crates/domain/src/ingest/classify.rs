@@ -136,7 +136,8 @@ pub fn classify(
             };
         }
     }
-    let text = lines.join("\n").replace([' ', '\u{3000}'], "");
+    // words wrapped over two lines (a scan's OCR, a PDF) are found too
+    let text = lines.join("").replace([' ', '\u{3000}'], "");
     let sets_up = text.contains("组长") || text.contains("成立");
     // a title naming the group: "关于成立预算绩效管理领导小组的通知"
     let title_line = head
@@ -232,6 +233,11 @@ mod tests {
         let list = "单位自查清单\n\t序号\n\t单位名称\n\t是否开展自查\n\n\t1\n\t某局本级\n\t是\n";
         let (role, why) = role_of(list);
         assert_eq!(role, Role::SelfCheck, "{why}");
+        // a scan's OCR wraps words over lines
+        let (role, why) = role_of(
+            "各有关单位:\n现将我校绩效自评材料上报工作相关事宜通\n知如下:\n一、自评项目范围",
+        );
+        assert_eq!(role, Role::Notice, "{why}");
         let (role, _) = role_of("会议签到表\n张三\n李四");
         assert_eq!(role, Role::Evidence);
         let c = classify(Kind::Png, None, &[]);
