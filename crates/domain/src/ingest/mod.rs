@@ -14,6 +14,7 @@ pub mod docx;
 pub mod limits;
 pub mod notice;
 pub mod odt;
+mod parallel;
 pub mod pdf;
 pub mod rtf;
 pub mod scan;

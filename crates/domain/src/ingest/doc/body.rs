@@ -8,7 +8,8 @@ use crate::ingest::document::{Block, Document, Paragraph};
 use crate::ingest::docx::xml::PartError;
 use crate::ingest::limits::Budget;
 
-use super::grid::{push_table, Row};
+use super::grid::Row;
+use super::open_table::OpenTable;
 use super::pieces::Char;
 use super::props::{with_sprms, Para, Props};
 
@@ -27,17 +28,7 @@ pub(super) struct Body<'a> {
     len: usize,
     /// For each open field: whether its result is being read (else its code).
     fields: Vec<bool>,
-    /// Lines of the cell being read.
-    cell: Vec<String>,
-    /// Lines of the nested table's cell being read, and the cells of its row.
-    inner_cell: Vec<String>,
-    inner_row: Vec<String>,
-    /// Cells of the row being read.
-    row: Vec<Vec<String>>,
-    /// Rows of the table being read.
-    rows: Vec<Row>,
-    last_header: usize,
-    grid_cells: usize,
+    table: OpenTable,
 }
 
 impl<'a> Body<'a> {
@@ -56,13 +47,7 @@ impl<'a> Body<'a> {
             units: Vec::new(),
             len: 0,
             fields: Vec::new(),
-            cell: Vec::new(),
-            inner_cell: Vec::new(),
-            inner_row: Vec::new(),
-            row: Vec::new(),
-            rows: Vec::new(),
-            last_header: 0,
-            grid_cells: 0,
+            table: OpenTable::default(),
         }
     }
 
@@ -154,70 +139,37 @@ impl<'a> Body<'a> {
             // a nested table: each of its rows is a line of the outer cell, its cells separated
             // by tabs (as the .docx reader flattens one)
             if para.inner_ttp {
-                self.end_inner_row();
+                self.table.end_inner_row();
             } else {
-                self.inner_cell.push(text);
+                self.table.inner_cell.push(text);
                 if para.inner_cell {
-                    let cell = lines_text(&std::mem::take(&mut self.inner_cell));
-                    self.inner_row.push(cell);
+                    self.table.end_inner_cell();
                 }
             }
             return Ok(());
         }
-        self.end_inner_row();
+        self.table.end_inner_row();
         if c.unit == 0x07 && para.ttp {
-            let cells = std::mem::take(&mut self.row);
+            let cells = std::mem::take(&mut self.table.row);
             if !cells.is_empty() {
-                self.rows.push(Row {
+                self.table.rows.push(Row {
                     cells,
                     def: para.row.clone(),
                 });
             }
             return Ok(());
         }
-        self.cell.push(text);
+        self.table.cell.push(text);
         if c.unit == 0x07 {
             self.budget.cells(1)?;
-            self.row.push(std::mem::take(&mut self.cell));
+            self.table.end_cell();
         }
         Ok(())
     }
 
-    /// Ends the row of a nested table being read, if any: a line of the outer cell.
-    fn end_inner_row(&mut self) {
-        if !self.inner_cell.is_empty() {
-            let cell = lines_text(&std::mem::take(&mut self.inner_cell));
-            self.inner_row.push(cell);
-        }
-        if !self.inner_row.is_empty() {
-            let line = std::mem::take(&mut self.inner_row).join("\t");
-            if !line.trim().is_empty() {
-                self.cell.push(line);
-            }
-        }
-    }
-
-    /// Ends the table being read, if any: a row without its row-end mark is kept as a row.
+    /// Ends the table being read, if any.
     fn end_table(&mut self) -> Result<(), PartError> {
-        self.end_inner_row();
-        if !self.cell.is_empty() {
-            let cell = std::mem::take(&mut self.cell);
-            self.row.push(cell);
-        }
-        if !self.row.is_empty() {
-            let cells = std::mem::take(&mut self.row);
-            self.rows.push(Row { cells, def: None });
-        }
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let rows = std::mem::take(&mut self.rows);
-        push_table(
-            &mut self.blocks,
-            &mut self.last_header,
-            rows,
-            &mut self.grid_cells,
-        )
+        self.table.end_table(&mut self.blocks)
     }
 
     /// The document, once every character was pushed: a last paragraph without its mark is kept.
@@ -234,15 +186,5 @@ impl<'a> Body<'a> {
         Ok(Document {
             blocks: self.blocks,
         })
-    }
-}
-
-/// A cell's lines joined with '\n', blank lines at either end left out.
-fn lines_text(lines: &[String]) -> String {
-    let start = lines.iter().position(|l| !l.trim().is_empty());
-    let end = lines.iter().rposition(|l| !l.trim().is_empty());
-    match (start, end) {
-        (Some(s), Some(e)) => lines[s..=e].join("\n"),
-        _ => String::new(),
     }
 }

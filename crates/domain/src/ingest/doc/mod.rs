@@ -25,6 +25,7 @@
 mod body;
 mod fib;
 pub(in crate::ingest) mod grid;
+pub(in crate::ingest) mod open_table;
 mod pieces;
 pub(in crate::ingest) mod props;
 mod sprms;

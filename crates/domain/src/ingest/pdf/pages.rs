@@ -4,13 +4,13 @@
 //! charged in page order afterwards, so a file past one fails as it would read in order; the
 //! threads stop early once the text or cells read so far are past their budget.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pdfplumber::{Pdf, TableSettings};
 
 use super::{grid, layout, PageContent};
 use crate::ingest::limits::{Budget, Exceeded, Limit, ReadLimits};
+use crate::ingest::parallel::map_in_order;
 use crate::ingest::IngestError;
 
 /// At most this many threads read one file's pages.
@@ -71,57 +71,30 @@ pub(super) fn read_all(
     error: impl Fn(pdfplumber::PdfError) -> IngestError,
     name: &str,
 ) -> Result<Vec<Read>, IngestError> {
-    let next = AtomicUsize::new(0);
     let (text, cells) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let stop = AtomicBool::new(false);
-    let done: Mutex<Vec<(usize, Result<Read, Failure>)>> = Mutex::new(Vec::new());
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        if i >= count || stop.load(Ordering::Relaxed) {
-            break;
+    // stop after a failure, or once what was read passes a budget
+    let past_budget = |read: &Result<Read, Failure>| match read {
+        Ok(r) => {
+            let t = text
+                .fetch_add(r.text, Ordering::Relaxed)
+                .saturating_add(r.text);
+            let c = cells
+                .fetch_add(r.cells, Ordering::Relaxed)
+                .saturating_add(r.cells);
+            t > limits.text_bytes || c > limits.cells
         }
-        let read = read_page(pdf, i, limits);
-        match &read {
-            Ok(r) => {
-                let t = text
-                    .fetch_add(r.text, Ordering::Relaxed)
-                    .saturating_add(r.text);
-                let c = cells
-                    .fetch_add(r.cells, Ordering::Relaxed)
-                    .saturating_add(r.cells);
-                if t > limits.text_bytes || c > limits.cells {
-                    stop.store(true, Ordering::Relaxed);
-                }
-            }
-            Err(_) => stop.store(true, Ordering::Relaxed),
-        }
-        if let Ok(mut d) = done.lock() {
-            d.push((i, read));
-        }
+        Err(_) => true,
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, THREADS)
-        .min(count.max(1));
-    std::thread::scope(|s| {
-        for _ in 1..threads {
-            s.spawn(work);
-        }
-        work();
-    });
-    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
-    done.sort_by_key(|(i, _)| *i);
+    let done = map_in_order(count, THREADS, |i| read_page(pdf, i, limits), past_budget);
     let mut pages = Vec::with_capacity(done.len());
-    for (i, read) in done {
+    for read in done {
         let read = read.map_err(|f| match f {
             Failure::Pdf(e) => error(e),
             Failure::Budget(e) => e.into_error(name),
         })?;
         budget.text(read.text).map_err(|e| e.into_error(name))?;
         budget.cells(read.cells).map_err(|e| e.into_error(name))?;
-        if i == pages.len() {
-            pages.push(read);
-        }
+        pages.push(read);
     }
     // the threads stopped early only past a budget, and all read is charged above
     if pages.len() < count {

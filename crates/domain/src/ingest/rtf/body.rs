@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::ingest::doc::grid::Row;
+use crate::ingest::doc::open_table::OpenTable;
 use crate::ingest::doc::props::{CellDef, RowDef};
 use crate::ingest::document::{Block, Paragraph};
 use crate::ingest::docx::xml::PartError;
@@ -49,14 +49,8 @@ pub(super) struct Body {
     pub(super) outline: Option<u8>,
     pub(super) def: RowDef,
     pub(super) cell_def: CellDef,
-    pub(super) inner_cell: Vec<String>,
-    pub(super) inner_row: Vec<String>,
-    pub(super) cell: Vec<String>,
-    pub(super) row: Vec<Vec<String>>,
-    pub(super) rows: Vec<Row>,
+    pub(super) table: OpenTable,
     pub(super) blocks: Vec<Block>,
-    pub(super) last_header: usize,
-    pub(super) grid_cells: usize,
 }
 
 pub(super) fn parse(bytes: &[u8], budget: &mut Budget) -> Result<Vec<Block>, PartError> {
@@ -257,10 +251,10 @@ impl Body {
         budget.paragraph()?;
         let text = self.take_para();
         if self.intbl && self.itap > 1 {
-            self.inner_cell.push(text);
+            self.table.inner_cell.push(text);
         } else if self.intbl {
-            self.end_inner_row();
-            self.cell.push(text);
+            self.table.end_inner_row();
+            self.table.cell.push(text);
         } else {
             self.end_table()?;
             if !text.trim().is_empty() {

@@ -60,7 +60,7 @@ impl Body {
         }
         if w == "nestrow" {
             // a nested row ends inside its {\*\nesttableprops} definition
-            self.end_inner_row();
+            self.table.end_inner_row();
             return Ok(());
         }
         if group.dest == Dest::Skip {

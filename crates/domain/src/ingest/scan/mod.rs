@@ -21,11 +21,9 @@ pub use pages::{is_image, page_images};
 pub use pixels::{for_ocr, Pixels, MAX_PIXELS};
 pub use seal::{find_seals, seals_in_file, SealFound};
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use super::document::Document;
 use super::limits::ReadLimits;
+use super::parallel::map_in_order;
 use super::IngestError;
 
 /// How a page image is encoded.
@@ -202,39 +200,10 @@ const THREADS: usize = 2;
 /// The engine's text of each image, in order, two at a time; after the engine is found
 /// missing, no further image is given to it (the results end there).
 fn recognise_all(images: &[&PageImage], engine: &dyn Ocr) -> Vec<Result<String, OcrError>> {
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let done: Mutex<Vec<(usize, Result<String, OcrError>)>> = Mutex::new(Vec::new());
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(image) = images.get(i) else { break };
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        let result = engine.recognise(image);
-        if matches!(result, Err(OcrError::Missing(_))) {
-            stop.store(true, Ordering::Relaxed);
-        }
-        if let Ok(mut d) = done.lock() {
-            d.push((i, result));
-        }
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, THREADS)
-        .min(images.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 1..threads {
-            s.spawn(work);
-        }
-        work();
-    });
-    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
-    done.sort_by_key(|(i, _)| *i);
-    // in order up to the first image not read (one past a stop)
-    done.into_iter()
-        .enumerate()
-        .take_while(|(n, (i, _))| n == i)
-        .map(|(_, (_, r))| r)
-        .collect()
+    map_in_order(
+        images.len(),
+        THREADS,
+        |i| engine.recognise(images[i]),
+        |result| matches!(result, Err(OcrError::Missing(_))),
+    )
 }
