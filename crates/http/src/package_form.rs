@@ -176,7 +176,7 @@ impl PackageForm {
         for ((file, read), part) in files.into_iter().zip(loose) {
             match file {
                 PackageFile::Report(r, missing) => {
-                    if let Some((_, _)) = &report_read {
+                    if report_read.is_some() {
                         return Err(invalid(
                             "files",
                             format!(
@@ -237,14 +237,14 @@ impl PackageForm {
                 }
             }
         }
-        let explicit: Vec<(AssignmentDocument, FileRead)> = documents;
-        reads.splice(0..0, explicit.iter().map(|(_, r)| r.clone()));
+        // the files sent under their fields are listed first
+        reads.splice(0..0, documents.iter().map(|(_, r)| r.clone()));
         let sent_as_json = |field: &str| {
             parts
                 .iter()
                 .any(|p| p.name == field && !is_document_file(p))
         };
-        for (d, read) in explicit.into_iter().chain(found) {
+        for (d, read) in documents.into_iter().chain(found) {
             let (field, taken) = match &d {
                 AssignmentDocument::Notice(_) => ("notice", package.notice.is_some()),
                 AssignmentDocument::WorkingGroup(_) => {

@@ -283,13 +283,20 @@ impl Service {
         name: &str,
     ) -> ServiceResult<FileDocument> {
         let limits = &self.limits.read;
-        let scanned = ingest::scan::is_image(bytes).is_some()
-            || match ingest::read_document(bytes, name, limits) {
+        // a picture is a scan; a PDF is one when its pages have no text layer
+        if ingest::scan::is_image(bytes).is_none() {
+            match ingest::read_document(bytes, name, limits) {
                 Ok(file) => return Ok(FileDocument::Read(file)),
-                Err(ingest::IngestError::Scanned { .. }) => true,
+                Err(ingest::IngestError::Scanned { .. }) => {}
                 Err(e) => return Err(unreadable(field, name, e)),
-            };
-        debug_assert!(scanned);
+            }
+        }
+        self.recognise(field, bytes, name)
+    }
+
+    /// A scan's pages recognised with the OCR engine.
+    fn recognise(&self, field: &str, bytes: &[u8], name: &str) -> ServiceResult<FileDocument> {
+        let limits = &self.limits.read;
         let read = ingest::scan::read_scan(bytes, name, limits, self.ocr.as_ref())
             .map_err(|e| unreadable(field, name, e))?;
         if read.readable {
@@ -352,14 +359,15 @@ impl Service {
         Ok((document, read))
     }
 
-    /// A scanned report, recognised page by page; refused as 扫描件，未能识读 when it cannot be.
+    /// A scanned report (the reader found no text layer, or it is a picture), recognised page
+    /// by page; refused as 扫描件，未能识读 when it cannot be.
     pub(crate) fn read_scanned_report(
         &self,
         bytes: &[u8],
         name: &str,
         standard: &[kaoping_domain::rubric::BodyPartRule],
     ) -> ServiceResult<ingest::Parsed> {
-        match self.read_any("report", bytes, name)? {
+        match self.recognise("report", bytes, name)? {
             FileDocument::Read(file) => {
                 let built = ingest::build::package(&file.document, standard);
                 Ok(ingest::Parsed {

@@ -475,9 +475,11 @@ impl Service {
         }
         let rubric = self.round_rubric(round_id, &row.rubric_source)?;
         let parsed = match ingest::parse_with(bytes, name, rubric.body_parts(), &self.limits.read) {
-            Err(ingest::IngestError::Scanned { .. })
-            | Err(ingest::IngestError::Unsupported { .. })
-                if Kind::of(bytes) == Kind::Pdf || ingest::scan::is_image(bytes).is_some() =>
+            Err(ingest::IngestError::Scanned { .. }) => {
+                self.read_scanned_report(bytes, name, rubric.body_parts())?
+            }
+            Err(ingest::IngestError::Unsupported { .. })
+                if ingest::scan::is_image(bytes).is_some() =>
             {
                 self.read_scanned_report(bytes, name, rubric.body_parts())?
             }

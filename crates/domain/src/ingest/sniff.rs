@@ -127,14 +127,6 @@ impl Kind {
             Kind::Text => "文本文件",
         }
     }
-
-    /// Whether the file is a picture (a photo or scan of a page).
-    pub fn is_image(self) -> bool {
-        matches!(
-            self,
-            Kind::Png | Kind::Jpeg | Kind::Gif | Kind::Tiff | Kind::Bmp
-        )
-    }
 }
 
 /// Whether `needle` occurs in `bytes`.

@@ -11,8 +11,8 @@
 //! sizes, and text, paragraphs and cells are charged to the [`Budget`] as they are read.
 //!
 //! An Excel 97-2003 workbook (.xls/.et) is a compound file too, but not this reader's: it is
-//! refused as [`IngestError::WrongContent`], and [`ole_kind`] tells it beforehand so a caller can
-//! hand it to the workbook reader.
+//! refused as [`IngestError::WrongContent`]; `ingest::Kind::of` tells it beforehand
+//! (`Kind::ExcelBinary`) so a caller can hand it to a workbook reader.
 //!
 //! Not read (yet): a piece's Prm0 (one sprm coded in the piece itself; its Prm1, a grpprl of the
 //! Clx, is applied — Word's fast save keeps property changes there); sprmTInsert/TDelete/
@@ -59,12 +59,6 @@ pub enum OleKind {
     EncryptedOoxml,
     /// Some other compound file (PowerPoint, Works, an MSI …).
     Other,
-}
-
-/// What the compound file `bytes` holds; None when it is not one (or is too damaged to say).
-pub fn ole_kind(bytes: &[u8]) -> Option<OleKind> {
-    let cfb = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
-    Some(kind_of(&streams(&cfb)))
 }
 
 fn streams<F>(cfb: &cfb::CompoundFile<F>) -> Vec<(String, u64)> {

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use super::tests::fixture;
 use super::*;
 use crate::ingest::document::Block;
-use crate::ingest::parse_with;
+use crate::ingest::{parse_with, Kind};
 use crate::rubric::{Rubric, DEFAULT_RUBRIC};
 
 /// The fixture with bits of the FIB's flags word (offset 0x0A) set, written back through `cfb`.
@@ -56,9 +56,9 @@ fn encrypted_truncated_garbage_and_workbooks_give_clean_errors() {
     ));
 
     let xls = fixture("doc/workbook.xls");
-    assert_eq!(ole_kind(&xls), Some(OleKind::Excel));
-    assert_eq!(ole_kind(&bytes), Some(OleKind::Word));
-    assert_eq!(ole_kind(b"PK\x03\x04"), None);
+    assert_eq!(Kind::of(&xls), Kind::ExcelBinary);
+    assert_eq!(Kind::of(&bytes), Kind::WordBinary);
+    assert_eq!(Kind::of(b"PK\x03\x04"), Kind::Zip);
     let e = read(&xls, "表.doc").unwrap_err();
     assert!(
         matches!(&e, IngestError::WrongContent { detail, .. } if detail.contains("Excel")),

@@ -18,16 +18,13 @@ use crate::ingest::{IngestError, MAX_INPUT_BYTES, MAX_UNZIPPED_BYTES};
 const PT_PER_MM: f64 = 72.0 / 25.4;
 const A4_SHORT_MM: f64 = 210.0;
 
-/// What kind of picture the bytes are, by their signature.
+/// What kind of picture the bytes are (of those a scan is read from), by their signature.
 pub fn is_image(bytes: &[u8]) -> Option<ImageKind> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(ImageKind::Png)
-    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
-        Some(ImageKind::Jpeg)
-    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
-        Some(ImageKind::Tiff)
-    } else {
-        None
+    match crate::ingest::Kind::of(bytes) {
+        crate::ingest::Kind::Png => Some(ImageKind::Png),
+        crate::ingest::Kind::Jpeg => Some(ImageKind::Jpeg),
+        crate::ingest::Kind::Tiff => Some(ImageKind::Tiff),
+        _ => None,
     }
 }
 
