@@ -1,6 +1,6 @@
 //! Recognised lines back into paragraphs. OCR gives a page's printed lines; a paragraph wraps
-//! over several. A line runs on into the next when it is about as long as the page's longest
-//! (it was wrapped, not ended), does not end a sentence or clause, and the next does not begin a
+//! over several. A line runs on into the next when it is about as long as a full line of the
+//! page (it was wrapped, not ended), does not end a sentence or clause, and the next does not begin a
 //! heading or item (一、 （一） 1. 附件). Headings and the last line of a paragraph are short,
 //! so they stand alone.
 
@@ -60,10 +60,19 @@ pub(super) fn starts_item(line: &str) -> bool {
     line.starts_with("附件")
 }
 
+/// The length of a full printed line: the upper quartile of the lines' lengths, not the
+/// longest, which one long e-mail address or number run would set too high for every wrapped
+/// line of the body to reach.
+fn full_width(lines: &[String]) -> usize {
+    let mut lengths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+    lengths.sort_unstable();
+    lengths.get(lengths.len() * 3 / 4).copied().unwrap_or(0)
+}
+
 /// One page's lines (tidied, blank ones dropped) as paragraphs.
 pub(super) fn paragraphs(text: &str) -> Vec<String> {
     let lines: Vec<String> = text.lines().map(tidy).filter(|l| !l.is_empty()).collect();
-    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let full = full_width(&lines);
     let mut out: Vec<String> = Vec::new();
     let mut open = false;
     for line in lines {
@@ -71,7 +80,7 @@ pub(super) fn paragraphs(text: &str) -> Vec<String> {
             Some(last) if open && !starts_item(&line) => last.push_str(&line),
             _ => out.push(line.clone()),
         }
-        let wrapped = line.chars().count() as f64 >= WRAPPED * longest as f64;
+        let wrapped = line.chars().count() as f64 >= WRAPPED * full as f64;
         open = wrapped && !ends_clause(&line);
     }
     out
