@@ -71,6 +71,7 @@ fn title(lines: &[String], words: &[&str]) -> Option<String> {
         lines.iter().take(TITLE_LINES).filter(|l| {
             l.chars().count() <= 80
                 && !l.ends_with(['：', ':', '。'])
+                && !is_attachment_line(l)
                 && words.iter().any(|w| l.contains(w))
         })
     };

@@ -53,6 +53,12 @@ fn a_printed_notice_gives_title_number_date_and_attachments() {
     ));
     assert_eq!(n.issued_on, None);
     assert_eq!(n.document_number, None);
+    // a copy without its title: an attachment naming another 通知 is not the title
+    let n = notice(&read_text(
+        "各有关单位:\n现将有关事宜通知如下:\n附件:1.安徽省教育厅关于开展绩效评价工作的通知.pdf",
+    ));
+    assert_eq!(n.title, None);
+    assert_eq!(n.attachments, ["安徽省教育厅关于开展绩效评价工作的通知"]);
 }
 
 #[test]
