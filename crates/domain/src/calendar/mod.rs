@@ -12,8 +12,11 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc, Weekday};
 use serde::Deserialize;
 
+mod arrangement;
 #[cfg(test)]
 mod tests;
+
+pub use arrangement::{Arrangement, DayChange, DayStatus};
 
 /// The calendar file shipped with the rubric, compiled into the binary.
 const EMBEDDED_TOML: &str = include_str!("../../../../rubric/calendars/cn-workdays.toml");

@@ -511,3 +511,82 @@ fn working_days_added_skip_weekends_and_holidays_and_count_tiaoxiu_saturdays() {
         "outside the calendar"
     );
 }
+
+// ------------------------------------------------------------------------------- arrangements
+
+/// A fictional 2027 arrangement (no 2027 notice had been published when this was written).
+const FICTIONAL_2027: &str = r#"
+year = 2027
+source = "虚构（测试用）"
+holidays = [
+  { date = "2027-01-01", name = "元旦" },
+  { date = "2027-05-01", name = "劳动节" },
+  { date = "2027-05-02", name = "劳动节" },
+  { date = "2027-05-03", name = "劳动节" },
+  { date = "2027-05-04", name = "劳动节" },
+  { date = "2027-05-05", name = "劳动节" },
+]
+workdays = ["2027-04-25", "2027-05-08"]
+"#;
+
+#[test]
+fn an_arrangement_for_the_next_year_extends_the_coverage() {
+    let a = Arrangement::from_toml_str(FICTIONAL_2027, "fictional-2027.toml").unwrap();
+    let next = cal().with_arrangement(&a).unwrap();
+    assert_eq!(next.coverage(), (d("2018-01-01"), d("2027-12-31")));
+    assert!(
+        next.is_working_day(d("2027-05-08")).unwrap(),
+        "调休 Saturday"
+    );
+    assert!(!next.is_working_day(d("2027-05-03")).unwrap());
+    assert!(next.is_provisional(d("2027-12-21")) && !next.is_provisional(d("2027-12-20")));
+    assert_ne!(next.content_hash(), cal().content_hash());
+    // Received on the 调休 Saturday: counted that day, three working days after 30 April.
+    let l = next.lateness(d("2027-04-30"), d("2027-05-08")).unwrap();
+    assert_eq!((l.counted_as, l.working_days_late), (d("2027-05-08"), 3));
+    let changes = cal().changes_to(&next);
+    assert!(changes.iter().all(|c| c.before == DayStatus::Uncovered));
+    assert_eq!(changes.len(), 365);
+    // Its own entries round-trip through the normalised form.
+    assert_eq!(Arrangement::of_calendar(&next, 2027), Some(a.clone()));
+    assert_eq!(Arrangement::from_toml_str(&a.to_toml(), "x").unwrap(), a);
+}
+
+#[test]
+fn a_correction_replaces_only_its_span() {
+    // The embedded 2019 arrangement, with 劳动节 as first published (1 day, before the revision).
+    let mut a = Arrangement::of_calendar(cal(), 2019).unwrap();
+    assert!(
+        a.workdays.contains(&d("2018-12-29")),
+        "the 2019 notice's 元旦 reaches into 2018"
+    );
+    for day in ["2019-05-02", "2019-05-03", "2019-05-04"] {
+        a.holidays.remove(&d(day));
+    }
+    let next = cal().with_arrangement(&a).unwrap();
+    assert_eq!(next.coverage(), cal().coverage());
+    let changed: Vec<NaiveDate> = cal().changes_to(&next).iter().map(|c| c.date).collect();
+    assert_eq!(
+        changed,
+        vec![d("2019-05-02"), d("2019-05-03"), d("2019-05-04")]
+    );
+}
+
+#[test]
+fn arrangements_out_of_reach_are_refused() {
+    let a = Arrangement::new(2028, vec![(d("2028-01-01"), "元旦".into())], vec![], "x").unwrap();
+    let e = cal().with_arrangement(&a).unwrap_err().to_string();
+    assert!(e.contains("2018 to 2027"), "{e}");
+    for (bad, expect) in [
+        ("\"2027-04-25\", \"2027-05-08\"", "ok"),
+        ("\"2027-04-26\"", "Monday"),
+        ("\"2027-12-25\"", "outside what the 2027 notice fixes"),
+        ("\"2027-05-01\"", "also listed as a holiday"),
+    ] {
+        let src = FICTIONAL_2027.replace("\"2027-04-25\", \"2027-05-08\"", bad);
+        match Arrangement::from_toml_str(&src, "x") {
+            Ok(_) => assert_eq!(expect, "ok"),
+            Err(e) => assert!(e.to_string().contains(expect), "{bad}: {e}"),
+        }
+    }
+}
