@@ -13,10 +13,12 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc, Weekday};
 use serde::Deserialize;
 
 mod arrangement;
+mod notice;
 #[cfg(test)]
 mod tests;
 
 pub use arrangement::{Arrangement, DayChange, DayStatus};
+pub use notice::{identify_notice, read_notice, NoticeHead, NoticeKind};
 
 /// The calendar file shipped with the rubric, compiled into the binary.
 const EMBEDDED_TOML: &str = include_str!("../../../../rubric/calendars/cn-workdays.toml");
