@@ -276,3 +276,29 @@ fn unreadable_report_files_are_one_clear_line() {
         &["report.pdf", "PDF"],
     );
 }
+
+/// sichuan-2024 ships as a file: the published 青神 table (执行率 10, 产出 60, 效益 30) follows it,
+/// and not the built-in yueyang-2024.
+#[test]
+fn check_scores_a_sichuan_table_under_the_sichuan_rubric() {
+    let sichuan = common::fixture_path("../../rubric/sichuan-2024.toml")
+        .display()
+        .to_string();
+    let o = kaoping(&["rubric", "show", "--rubric", &sichuan, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["id"], "sichuan-2024");
+    let table = fixture_path("fragments/13_qingshen_fgj_2023_project_table.txt")
+        .display()
+        .to_string();
+    let weights = |extra: &[&str]| {
+        let mut args = vec!["check", table.as_str(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = kaoping(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let sheet: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        item_of(&sheet, "indicator_weights")["score"].clone()
+    };
+    assert_eq!(weights(&["--rubric", &sichuan]), "5");
+    assert_eq!(weights(&[]), "0");
+}

@@ -146,7 +146,7 @@ pub fn weights(item: &RubricItem, rules: &WeightRules<'_>, report: Option<&Repor
     let off: Vec<(&SelfEvalTable, BTreeMap<String, Decimal>)> = all
         .iter()
         .map(|t| (*t, rules.table_weights(t)))
-        .filter(|(_, w)| !rules.schemes.iter().any(|s| &s.weights == w))
+        .filter(|(_, w)| !rules.schemes.iter().any(|s| s.accepts(w)))
         .collect();
     let n = Decimal::from(all.len());
     let conforming = n - Decimal::from(off.len());

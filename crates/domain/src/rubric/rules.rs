@@ -183,9 +183,48 @@ pub struct FirstLevelName {
 #[serde(deny_unknown_fields)]
 pub struct WeightScheme {
     pub name: String,
+    /// Keys whose weight the scheme fixes.
     #[serde(with = "decimal::map")]
     #[schema(value_type = BTreeMap<String, String>)]
     pub weights: BTreeMap<String, Decimal>,
+    /// Keys whose weights the department splits as it sees fit within a fixed total: some
+    /// rules fix only the sum (四川: 绩效指标 90 shared by 产出, 效益, 满意度). Not serialised when
+    /// empty, so the rubrics without groups read and print as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<WeightGroup>,
+}
+
+/// First-level keys that together carry `total`, split freely; a key may be left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeightGroup {
+    /// What the rule calls the group, e.g. 绩效指标.
+    pub name: String,
+    pub keys: Vec<String>,
+    #[serde(with = "decimal::lenient")]
+    #[schema(value_type = String)]
+    pub total: Decimal,
+}
+
+impl WeightScheme {
+    /// Whether a table's weights (by key) follow the scheme: every fixed key at its weight,
+    /// every group's keys adding up to its total, and no key the scheme does not name. Without
+    /// groups this is equality of the two maps.
+    pub fn accepts(&self, table: &BTreeMap<String, Decimal>) -> bool {
+        let fixed = self.weights.iter().all(|(k, w)| table.get(k) == Some(w));
+        let named = table.keys().all(|k| {
+            self.weights.contains_key(k) || self.groups.iter().any(|g| g.keys.contains(k))
+        });
+        // saturating: weights come from departments' files and may be absurd
+        let shared = self.groups.iter().all(|g| {
+            g.keys
+                .iter()
+                .filter_map(|k| table.get(k))
+                .fold(Decimal::ZERO, |a, b| a.saturating_add(*b))
+                == g.total
+        });
+        fixed && named && shared
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -169,3 +169,151 @@ fn rubric_round_trips_through_json() {
     let back: Rubric = serde_json::from_str(&json).expect("deserialize");
     assert_eq!(r, back);
 }
+
+// ------------------------------------------------------------------------------------ sichuan-2024
+
+fn rubric_file(name: &str) -> Rubric {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../rubric")
+        .join(name);
+    Rubric::load(&path).expect("rubric file loads")
+}
+
+fn weights_schemes(r: &Rubric) -> &[WeightScheme] {
+    match r.item("indicator_weights").map(|i| &i.rule) {
+        Some(Rule::IndicatorWeights { schemes, .. }) => schemes,
+        other => panic!("indicator_weights rule: {other:?}"),
+    }
+}
+
+#[test]
+fn sichuan_file_loads_with_execution_10_and_indicators_sharing_90() {
+    let r = rubric_file("sichuan-2024.toml");
+    assert_eq!(r.id, "sichuan-2024");
+    let [scheme] = weights_schemes(&r) else {
+        panic!("one scheme");
+    };
+    assert_eq!(
+        scheme.weights.iter().collect::<Vec<_>>(),
+        [(&"预算执行率".to_string(), &Decimal::TEN)]
+    );
+    let [group] = scheme.groups.as_slice() else {
+        panic!("one group");
+    };
+    assert_eq!(
+        (group.name.as_str(), group.total),
+        ("绩效指标", Decimal::from(90))
+    );
+    assert_eq!(group.keys, ["产出", "效益", "满意度", "成本"]);
+}
+
+/// The variant is a copy of yueyang-2024 with another weights rule: keep the copy from drifting.
+#[test]
+fn sichuan_differs_from_yueyang_only_in_indicator_weights() {
+    let s = rubric_file("sichuan-2024.toml");
+    let y = Rubric::builtin(DEFAULT_RUBRIC).expect("rubric");
+    let others = |r: &Rubric| -> Vec<RubricItem> {
+        r.items
+            .iter()
+            .filter(|i| i.code != "indicator_weights")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(others(&s), others(&y));
+    assert_eq!(
+        (&s.total, &s.grades, &s.ranking, &s.consistency, &s.review),
+        (&y.total, &y.grades, &y.ranking, &y.consistency, &y.review)
+    );
+    let (Some(si), Some(yi)) = (s.item("indicator_weights"), y.item("indicator_weights")) else {
+        panic!("indicator_weights in both");
+    };
+    assert_eq!((&si.max, &si.method), (&yi.max, &yi.method));
+}
+
+#[test]
+fn groups_print_only_where_a_scheme_has_them() {
+    let y = serde_json::to_string(&Rubric::builtin(DEFAULT_RUBRIC).expect("rubric"))
+        .expect("serialize");
+    assert!(!y.contains("\"groups\""), "yueyang prints as before");
+    let s = rubric_file("sichuan-2024.toml");
+    let json = serde_json::to_string(&s).expect("serialize");
+    assert!(json.contains("\"groups\""));
+    let back: Rubric = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(s, back);
+}
+
+const SICHUAN: &str = include_str!("../../../../rubric/sichuan-2024.toml");
+const SICHUAN_GROUP: &str =
+    "{ name = \"绩效指标\", keys = [\"产出\", \"效益\", \"满意度\", \"成本\"], total = 90 }";
+
+fn sichuan_with_group(group: &str) -> String {
+    assert!(SICHUAN.contains(SICHUAN_GROUP), "the file has its group");
+    SICHUAN.replace(SICHUAN_GROUP, group)
+}
+
+#[test]
+fn group_totals_count_towards_100() {
+    let msg = refuse(&sichuan_with_group(
+        "{ name = \"绩效指标\", keys = [\"产出\", \"效益\"], total = 80 }",
+    ));
+    assert!(
+        msg.contains("schemes[0]") && msg.contains("add up to 90, not 100"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn group_keys_must_be_known_and_placed_once() {
+    let msg = refuse(&sichuan_with_group(
+        "{ name = \"绩效指标\", keys = [\"产出\", \"投入\"], total = 90 }",
+    ));
+    assert!(msg.contains("\"投入\""), "{msg}");
+    let msg = refuse(&sichuan_with_group(
+        "{ name = \"绩效指标\", keys = [\"产出\", \"预算执行率\"], total = 90 }",
+    ));
+    assert!(msg.contains("more than once"), "{msg}");
+    let msg = refuse(&sichuan_with_group(
+        "{ name = \"绩效指标\", keys = [\"产出\", \"产出\"], total = 90 }",
+    ));
+    assert!(msg.contains("more than once"), "{msg}");
+}
+
+#[test]
+fn a_group_needs_keys() {
+    let msg = refuse(&sichuan_with_group(
+        "{ name = \"绩效指标\", keys = [], total = 90 }",
+    ));
+    assert!(msg.contains("needs keys"), "{msg}");
+}
+
+#[test]
+fn a_scheme_with_a_group_accepts_any_split_of_its_total() {
+    let r = rubric_file("sichuan-2024.toml");
+    let [scheme] = weights_schemes(&r) else {
+        panic!("one scheme");
+    };
+    let table = |pairs: &[(&str, i64)]| -> std::collections::BTreeMap<String, Decimal> {
+        pairs
+            .iter()
+            .map(|(k, w)| (k.to_string(), Decimal::from(*w)))
+            .collect()
+    };
+    assert!(scheme.accepts(&table(&[("预算执行率", 10), ("产出", 60), ("效益", 30)])));
+    assert!(scheme.accepts(&table(&[
+        ("预算执行率", 10),
+        ("产出", 40),
+        ("效益", 30),
+        ("满意度", 10),
+        ("成本", 10)
+    ])));
+    // the fixed weight, the shared total and unnamed keys each decide
+    assert!(!scheme.accepts(&table(&[("预算执行率", 15), ("产出", 55), ("效益", 30)])));
+    assert!(!scheme.accepts(&table(&[("产出", 60), ("效益", 30)])));
+    assert!(!scheme.accepts(&table(&[("预算执行率", 10), ("产出", 50), ("效益", 30)])));
+    assert!(!scheme.accepts(&table(&[
+        ("预算执行率", 10),
+        ("产出", 60),
+        ("效益", 20),
+        ("投入", 10)
+    ])));
+}

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use rust_decimal::Decimal;
 
-use super::{Band, BandRules, ItemMethod, Rubric, RubricItem, Rule};
+use super::{Band, BandRules, ItemMethod, Rubric, RubricItem, Rule, WeightScheme};
 
 type Fault = (String, String);
 
@@ -169,21 +169,8 @@ fn validate_rule(item: &RubricItem) -> Result<(), Fault> {
                 .chain([execution_rate_key.as_str()])
                 .collect();
             for (i, s) in schemes.iter().enumerate() {
-                let total: Decimal = s.weights.values().sum();
-                if total != Decimal::ONE_HUNDRED {
-                    return Err(fault(
-                        format!(".schemes[{i}] ({})", s.name),
-                        format!("weights add up to {total}, not 100"),
-                    ));
-                }
-                if let Some(k) = s.weights.keys().find(|k| !keys.contains(k.as_str())) {
-                    return Err(fault(
-                        format!(".schemes[{i}] ({})", s.name),
-                        format!(
-                            "weight key {k:?} is neither a first_level key nor execution_rate_key"
-                        ),
-                    ));
-                }
+                validate_scheme(s, &keys)
+                    .map_err(|m| fault(format!(".schemes[{i}] ({})", s.name), m))?;
             }
             Ok(())
         }
@@ -219,6 +206,38 @@ fn validate_rule(item: &RubricItem) -> Result<(), Fault> {
             }
             Ok(())
         }
+    }
+}
+
+/// Fixed weights and group totals add up to 100; every key is known and placed once.
+fn validate_scheme(s: &WeightScheme, known: &HashSet<&str>) -> Result<(), String> {
+    let total: Decimal =
+        s.weights.values().sum::<Decimal>() + s.groups.iter().map(|g| g.total).sum::<Decimal>();
+    if total != Decimal::ONE_HUNDRED {
+        return Err(format!("weights add up to {total}, not 100"));
+    }
+    let mut seen = HashSet::new();
+    for k in s
+        .weights
+        .keys()
+        .chain(s.groups.iter().flat_map(|g| &g.keys))
+    {
+        if !known.contains(k.as_str()) {
+            return Err(format!(
+                "weight key {k:?} is neither a first_level key nor execution_rate_key"
+            ));
+        }
+        if !seen.insert(k.as_str()) {
+            return Err(format!("weight key {k:?} is given more than once"));
+        }
+    }
+    match s
+        .groups
+        .iter()
+        .find(|g| g.keys.is_empty() || g.total <= Decimal::ZERO)
+    {
+        Some(g) => Err(format!("group {:?} needs keys and a total above 0", g.name)),
+        None => Ok(()),
     }
 }
 

@@ -414,3 +414,4 @@ mod narrative;
 mod quality;
 mod timeliness;
 mod weights_levels;
+mod weights_variant;
