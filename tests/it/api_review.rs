@@ -902,7 +902,7 @@ on_both!(
                 Method::PATCH,
                 &format!("/api/v1/rounds/{}", s.round),
                 Some(ADMIN),
-                Some(json!({ "appeal_deadline": "2026-11-20", "reason": "复核期已届满" })),
+                Some(json!({ "appeal_deadline": "2026-05-29", "reason": "复核期已届满" })),
             )
             .await;
         assert_eq!(r.status(), 200);

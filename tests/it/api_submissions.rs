@@ -20,7 +20,7 @@ fn instant(v: &Value) -> DateTime<Utc> {
 }
 
 fn assert_recent(at: DateTime<Utc>, before: DateTime<Utc>) {
-    let after = Utc::now();
+    let after = test_now();
     assert!(
         before - chrono::Duration::seconds(2) <= at && at <= after + chrono::Duration::seconds(2),
         "{at} is not between {before} and {after}"
@@ -29,7 +29,7 @@ fn assert_recent(at: DateTime<Utc>, before: DateTime<Utc>) {
 
 on_both!(the_server_stamps_the_receipt_time, |app| {
     let (dept, round) = junshan_round(&app, AHEAD).await;
-    let before = Utc::now();
+    let before = test_now();
     // the client claims an old receipt time; it is ignored
     let pkg = edited(JUNSHAN, |p| {
         p["submitted_at"] = json!("2025-01-02T03:04:05Z")
@@ -326,7 +326,7 @@ on_both!(multipart_refuses_what_it_cannot_read, |app| {
 
 fn shanghai_today() -> chrono::NaiveDate {
     let east8 = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
-    Utc::now().with_timezone(&east8).date_naive()
+    test_now().with_timezone(&east8).date_naive()
 }
 
 on_both!(the_deadline_day_itself_is_on_time, |app| {

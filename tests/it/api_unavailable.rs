@@ -51,7 +51,7 @@ async fn answers_unavailable(app: &TestApp, write: bool) {
 #[actix_rt::test]
 async fn a_locked_sqlite_database_is_503_then_serves_again() {
     let app = spawn(Backend::Sqlite).await.expect("sqlite app");
-    let TestDb::Sqlite(path) = &app.db else {
+    let TestDb::Sqlite(path) = &*app.db else {
         unreachable!("a SQLite app")
     };
     let mut holder =
@@ -82,7 +82,7 @@ async fn an_unreachable_postgres_database_is_503_then_serves_again() {
     let Some(app) = spawn(Backend::Postgres).await else {
         return;
     };
-    let TestDb::Postgres { server, name } = &app.db else {
+    let TestDb::Postgres { server, name } = &*app.db else {
         unreachable!("a PostgreSQL app")
     };
     let mut admin = PgConnection::establish(server).expect("connect to KAOPING_TEST_PG");

@@ -207,12 +207,27 @@ fn matrix() -> Vec<Row> {
             r#"{"url":"http://127.0.0.1:9/kaoping-matrix","secret":"matrix-secret-0123456789"}"#,
         ),
         row(DELETE, "/api/v1/webhooks/{id}", GLOBAL, "401 204 403 403 403 403 403 403 403"),
+        // ---- the working-day calendar and rubric versions
+        row(GET, "/api/v1/calendar", GLOBAL, "401 200 200 200 200 200 200 200 200"),
+        row(GET, "/api/v1/calendar/revisions", GLOBAL, "401 200 403 403 403 403 403 403 403"),
+        row(POST, "/api/v1/calendar/years", GLOBAL, "401 200 403 403 403 403 403 403 403").json(
+            r#"{"text":"year = 2027\nholidays = [{ date = \"2027-05-03\", name = \"劳动节\" }]\nworkdays = []","reason":"矩阵","dry_run":true}"#,
+        ),
+        // nothing was imported: a built-in year has nothing to remove
+        row(DELETE, "/api/v1/calendar/years/{year}", GLOBAL, "401 404 403 403 403 403 403 403 403")
+            .query("?reason=%E7%9F%A9%E9%98%B5"),
+        row(GET, "/api/v1/rubrics", GLOBAL, "401 200 200 200 200 200 403 403 403"),
+        row(POST, "/api/v1/rubrics", GLOBAL, "401 201 403 403 403 403 403 403 403")
+            .json(leaked(json!({ "source": include_str!("../../rubric/sichuan-2024.toml") }))),
+        row(GET, "/api/v1/rubrics/{hash}", GLOBAL, "401 200 200 200 200 200 403 403 403"),
         row(GET, "/api/v1/webhooks/{id}/deliveries", GLOBAL, "401 200 403 403 403 403 403 403 403"),
         // the delivery is still pending (its receiver refuses, and the retry waits): 409
         row(POST, "/api/v1/webhooks/{id}/deliveries/{delivery}/retry", GLOBAL,
             "401 409 403 403 403 403 403 403 403"),
         // ---- the round itself
         row(GET, "/api/v1/rounds/{id}", ALL, "401 200 200 200 200 200 200 200 200"),
+        row(GET, "/api/v1/rounds/{id}/rubric-trial", ALL, "401 200 403 403 403 403 403 403 403")
+            .query("?rubric_hash={hash}"),
         row(PATCH, "/api/v1/rounds/{id}", ALL, "401 200 403 403 403 403 403 403 403")
             .json(r#"{"reason":"授权矩阵检查"}"#),
         row(POST, "/api/v1/rounds/{id}/close", &[Open], "401 200 403 403 403 403 403 403 403")
@@ -746,8 +761,7 @@ fn fill(row: &Row, fx: &Fx, round: Option<&RoundFx>, appeal: Option<i64>) -> Str
         appeal: 0,
         appeal_file: 0,
     });
-    let mut path = row
-        .template
+    format!("{}{}", row.template, row.query)
         .replace("{id}", &id.to_string())
         .replace("{code}", row.code)
         .replace("{item}", row.item)
@@ -756,9 +770,19 @@ fn fill(row: &Row, fx: &Fx, round: Option<&RoundFx>, appeal: Option<i64>) -> Str
         .replace("{file}", &r.appeal_file.to_string())
         .replace("{version}", "1")
         .replace("{reviewer}", &fx.spare_reviewer.to_string())
-        .replace("{delivery}", &fx.delivery.to_string());
-    path.push_str(row.query);
-    path
+        .replace("{delivery}", &fx.delivery.to_string())
+        .replace("{year}", "2027")
+        .replace("{hash}", &yueyang_hash())
+}
+
+/// The built-in rubric's content hash, which `/api/v1/rubrics/{hash}` and dry runs name.
+fn yueyang_hash() -> String {
+    sha256_hex(include_str!("../../rubric/yueyang-2024.toml").as_bytes())
+}
+
+/// A body made at run time, for a row (the matrix holds `'static` text).
+fn leaked(v: Value) -> &'static str {
+    Box::leak(v.to_string().into_boxed_str())
 }
 
 /// The item's current ETag, read as an admin.

@@ -302,3 +302,120 @@ fn check_scores_a_sichuan_table_under_the_sichuan_rubric() {
     assert_eq!(weights(&["--rubric", &sichuan]), "5");
     assert_eq!(weights(&[]), "0");
 }
+
+/// A SQLite database of its own for a CLI test (removed at the end).
+fn scratch_db(name: &str) -> (String, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join("kaoping-tests");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("cli-{name}-{}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    (format!("sqlite://{}", path.display()), path)
+}
+
+#[test]
+fn calendar_import_show_and_check_with_a_databases_calendar() {
+    let (url, path) = scratch_db("calendar");
+    let notice = fixture_path("calendar/notices/2027-fictional.txt");
+    let notice = notice.to_str().expect("path");
+    let o = kaoping(&["migrate", "--database-url", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // before: 2027 is not covered, so the lateness cannot be scored
+    let v = check_json(
+        "2027-04-30",
+        "2027-05-08T10:00:00+08:00",
+        &["--database-url", &url],
+    );
+    assert!(item_of(&v, "timeliness")["score"].is_null(), "{v}");
+
+    let import = |extra: &[&str]| {
+        let mut args = vec!["calendar", "import", notice, "--reason", "测试"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--database-url", &url]);
+        kaoping(&args)
+    };
+    let o = import(&["--dry-run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("试运行，未保存"), "{}", stdout(&o));
+    let o = import(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("已保存为日历版本 1"), "{}", stdout(&o));
+    let o = kaoping(&["calendar", "show", "2027", "--database-url", &url]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("2018-01-01 至 2027-12-31")
+            && out.contains("劳动节：05-01 05-02 05-03 05-04 05-05"),
+        "{out}"
+    );
+    assert!(
+        out.contains("调休上班：2027-01-31 2027-02-20 2027-04-25 2027-05-08 2027-09-26 2027-10-09"),
+        "{out}"
+    );
+
+    // after: 8 May, a 调休 Saturday, is the third working day after 30 April
+    let v = check_json(
+        "2027-04-30",
+        "2027-05-08T10:00:00+08:00",
+        &["--database-url", &url],
+    );
+    assert_eq!(item_of(&v, "timeliness")["score"], "7", "{v}");
+
+    let o = kaoping(&[
+        "calendar",
+        "import",
+        "/nonexistent.txt",
+        "--reason",
+        "x",
+        "--database-url",
+        &url,
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("/nonexistent.txt"),
+        "{}",
+        stderr(&o)
+    );
+    let o = kaoping(&[
+        "calendar",
+        "remove",
+        "2027",
+        "--reason",
+        "撤回",
+        "--database-url",
+        &url,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[test]
+fn rubric_upload_list_and_trial() {
+    let (url, path) = scratch_db("rubric");
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/rubric/sichuan-2024.toml");
+    let o = kaoping(&["rubric", "upload", file, "--database-url", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let hash = stdout(&o)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(hash.len(), 64, "{}", stdout(&o));
+    let o = kaoping(&["rubric", "list", "--database-url", &url]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(&hash) && out.contains("yueyang-2024") && out.contains("内置"),
+        "{out}"
+    );
+    // a round that does not exist is a clear error, not a panic
+    let o = kaoping(&["rubric", "trial", "9", &hash, "--database-url", &url]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("round 9"),
+        "{}",
+        stderr(&o)
+    );
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}

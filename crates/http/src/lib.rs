@@ -4,6 +4,7 @@
 pub mod server;
 
 mod auth;
+mod calendar;
 mod conditional;
 mod dashboard;
 mod error;
@@ -13,6 +14,7 @@ mod publish;
 mod resources;
 mod responses;
 mod review;
+mod rubrics;
 mod submissions;
 mod throttle;
 mod webhooks;
@@ -86,6 +88,8 @@ impl Modify for BearerAuth {
         publish::rankings_csv, publish::rankings_xlsx, publish::published_sheet,
         webhooks::create_webhook, webhooks::list_webhooks, webhooks::delete_webhook,
         webhooks::list_deliveries, webhooks::retry_delivery,
+        calendar::calendar, calendar::revisions, calendar::import, calendar::remove,
+        rubrics::upload, rubrics::list, rubrics::source, rubrics::trial,
         healthz, readyz, observe::metrics,
     ),
     components(schemas(ErrorEnvelope)),
@@ -99,6 +103,8 @@ impl Modify for BearerAuth {
         (name = "appeals", description = "复核: appeals of released results"),
         (name = "publication", description = "结果公布: versioned results, rankings, exports"),
         (name = "webhooks", description = "Dashboards told of every publication: signed, retried, logged"),
+        (name = "rubrics", description = "考评细则 versions: uploaded, listed, tried on a round before adoption"),
+        (name = "calendar", description = "工作日历: holidays and 调休 working days, years added at run time"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -174,6 +180,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, api: &ApiConfig) {
                     resource("/departments")
                         .route(web::post().to(resources::create_department))
                         .route(web::get().to(resources::list_departments)),
+                )
+                .service(
+                    resource("/rubrics")
+                        .route(web::post().to(rubrics::upload))
+                        .route(web::get().to(rubrics::list)),
+                )
+                .service(resource("/rubrics/{hash}").route(web::get().to(rubrics::source)))
+                .service(resource("/rounds/{id}/rubric-trial").route(web::get().to(rubrics::trial)))
+                .service(resource("/calendar").route(web::get().to(calendar::calendar)))
+                .service(resource("/calendar/revisions").route(web::get().to(calendar::revisions)))
+                .service(resource("/calendar/years").route(web::post().to(calendar::import)))
+                .service(
+                    resource("/calendar/years/{year}").route(web::delete().to(calendar::remove)),
                 )
                 .service(resource("/tokens").route(web::post().to(resources::create_token)))
                 .service(resource("/tokens/{id}").route(web::delete().to(resources::revoke_token)))

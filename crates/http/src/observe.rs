@@ -42,6 +42,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pool: Family<PoolLabels, Gauge>,
+    /// Days from today to the end of the working-day calendar's coverage.
+    calendar_days_left: Gauge,
     pub submissions: Counter,
     pub checks: Counter,
 }
@@ -56,6 +58,12 @@ impl Default for Metrics {
         let pool = Family::<PoolLabels, Gauge>::default();
         let submissions = Counter::default();
         let checks = Counter::default();
+        let calendar_days_left = Gauge::default();
+        registry.register(
+            "calendar_coverage_days_left",
+            "Days left until the working-day calendar's coverage ends (warn below 60: import next year's notice)",
+            calendar_days_left.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by route, method and status",
@@ -78,6 +86,7 @@ impl Default for Metrics {
             requests,
             latency,
             pool,
+            calendar_days_left,
             submissions,
             checks,
         }
@@ -156,6 +165,17 @@ pub async fn metrics(
     Auth(c): Auth,
 ) -> Result<HttpResponse, ApiError> {
     c.require(&[Role::Admin]).map_err(ApiError::from)?;
+    let service = s.clone();
+    let days_left = web::block(move || service.calendar_days_left())
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                e.to_string(),
+            )
+        })??;
+    m.calendar_days_left.set(days_left);
     let state = s.store.pool_state();
     m.pool
         .get_or_create(&PoolLabels {

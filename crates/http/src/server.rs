@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub webhooks: WebhookConfig,
     /// How long a request waits for a database connection or lock before it is answered 503.
     pub db_wait: std::time::Duration,
+    /// The service's clock; the system's when None. Tests set it to play a round's dates.
+    pub clock: Option<kaoping_service::Clock>,
 }
 
 impl ServerConfig {
@@ -43,6 +45,7 @@ impl ServerConfig {
             workers: None,
             webhooks: WebhookConfig::default(),
             db_wait: kaoping_store::DEFAULT_DB_WAIT,
+            clock: None,
         }
     }
 }
@@ -89,10 +92,12 @@ pub fn prepare(config: &ServerConfig) -> Result<Service, ServerError> {
     };
     let store = Store::connect_waiting(&config.database_url, config.db_wait).map_err(store_err)?;
     store.migrate().map_err(store_err)?;
-    Ok(
-        Service::new(store, RubricCatalog::load(config.rubric_dir.as_deref())?)
-            .with_limits(config.upload),
-    )
+    let service = Service::new(store, RubricCatalog::load(config.rubric_dir.as_deref())?)
+        .with_limits(config.upload);
+    Ok(match &config.clock {
+        Some(clock) => service.with_clock(clock.clone()),
+        None => service,
+    })
 }
 
 pub fn start(config: &ServerConfig) -> Result<Running, ServerError> {

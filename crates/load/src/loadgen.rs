@@ -287,7 +287,8 @@ fn seed(args: &SeedScaleArgs) -> Result<SeedReport, LoadgenError> {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    let service = Service::new(store, RubricCatalog::load(None)?).with_clock(replayed_clock);
+    let service = Service::new(store, RubricCatalog::load(None)?)
+        .with_clock(kaoping::service::Clock::new(replayed_clock));
     phases.connect_and_migrate = ms_since(start);
     let generator = Generator::new(ScaleConfig {
         seed: args.seed,
@@ -295,7 +296,7 @@ fn seed(args: &SeedScaleArgs) -> Result<SeedReport, LoadgenError> {
         ..ScaleConfig::default()
     })?;
     let threads = args.threads.clamp(1, 64);
-    let (_, calendar_end) = service.calendar.coverage();
+    let (_, calendar_end) = service.current_calendar()?.1.coverage();
     let deadline = if args.open {
         calendar_end
     } else {
@@ -357,6 +358,7 @@ fn seed(args: &SeedScaleArgs) -> Result<SeedReport, LoadgenError> {
                 ),
                 deadline,
                 rubric: DEFAULT_RUBRIC.into(),
+                rubric_hash: None,
                 departments: people.iter().map(|p| p.code.clone()).collect(),
                 reviewers_per_submission: Some(1),
                 appeal_days: None,

@@ -13,7 +13,7 @@ use super::views::RoundState;
 use super::{
     sha256_hex, Caller, EvidenceUpload, Role, Round, Service, ServiceError, ServiceResult,
 };
-use kaoping_domain::calendar::shanghai_date;
+use kaoping_domain::calendar::{shanghai_date, CalendarError};
 use kaoping_domain::review::{AuditAction, Resolution, ResolutionKind};
 use kaoping_store::{
     from_micros, micros, AppealDecision, AppealFileMeta, AppealRow, NewAppeal, NewEvidence,
@@ -88,13 +88,21 @@ impl Service {
     pub(super) fn release_change(&self, round: &Round) -> ServiceResult<RoundChange> {
         let now = self.now();
         let days = u32::try_from(round.appeal_days).unwrap_or(0);
-        let last = self
-            .calendar
-            .add_working_days(shanghai_date(now), days)
-            .map_err(|e| ServiceError::Conflict(format!("cannot open the appeal window: {e}")))?;
+        let today = shanghai_date(now);
+        // the window's last day is at most a few weeks away: the calendar must cover it
+        let mut pinned = self.calendar_covering(round.calendar_revision, "appeal_days", today)?;
+        let last = match pinned.1.add_working_days(today, days) {
+            Ok(last) => last,
+            Err(CalendarError::OutOfCoverage { date, .. }) => {
+                pinned = self.calendar_covering(round.calendar_revision, "appeal_days", date)?;
+                pinned.1.add_working_days(today, days)?
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(RoundChange {
             released_at: Some(micros(now)),
             appeal_deadline: Some(last.to_string()),
+            calendar_revision: (pinned.0 != round.calendar_revision).then_some(pinned.0),
             ..RoundChange::default()
         })
     }

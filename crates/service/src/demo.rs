@@ -183,7 +183,7 @@ pub fn seed(service: &Service) -> ServiceResult<Seeded> {
         }
     }
     // a week from today, inside the working-day calendar, so the demo submissions are on time
-    let (_, end) = service.calendar.coverage();
+    let (_, end) = service.current_calendar()?.1.coverage();
     let deadline = shanghai_date(service.now())
         .checked_add_days(Days::new(7))
         .unwrap_or(end)
@@ -195,6 +195,7 @@ pub fn seed(service: &Service) -> ServiceResult<Seeded> {
             title: "2024年度部门整体支出绩效自评考核（演示）".into(),
             deadline,
             rubric: kaoping_domain::rubric::DEFAULT_RUBRIC.into(),
+            rubric_hash: None,
             departments: packages
                 .iter()
                 .map(|(c, _, _)| c.clone())

@@ -9,6 +9,7 @@ mod appeals;
 mod assign;
 mod audit;
 mod auth;
+mod calendar;
 mod package_files;
 mod parallel;
 mod publish;
@@ -18,6 +19,7 @@ mod publish_views;
 mod review;
 mod review_views;
 mod rounds;
+mod rubric_versions;
 mod submissions;
 pub mod text;
 mod views;
@@ -28,16 +30,22 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use kaoping_domain::calendar::WorkCalendar;
 use kaoping_domain::rubric::{Rubric, RubricError};
 use kaoping_store::{Store, StoreError};
 
 pub use auth::{generate_token, hash_token, Caller, Role};
+pub use calendar::{
+    out_of_coverage, ArrangementFormat, CalendarChangeOut, CalendarImportIn, CalendarRevision,
+    CalendarView, CalendarYear, Holiday, RoundRescored, COVERAGE_WARNING_DAYS,
+};
 pub use package_files::{AssignmentDocument, FileRead, PackageFile};
 pub use parallel::{cores, in_parallel};
 pub use publish::{ranking_etag, Published, RankingPage, Target, PUBLISHED_EVENT};
 pub use publish_views::*;
 pub use review_views::*;
+pub use rubric_versions::{
+    trial_csv, RubricTrial, RubricUpload, RubricVersion, TrialDepartment, TrialItem,
+};
 pub use submissions::{
     DocumentRead, EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse,
 };
@@ -187,20 +195,41 @@ impl RubricCatalog {
     }
 }
 
-/// The service: the store, the rubrics, the calendar.
+/// What tells the service the time: the system's, or one a test or the scale seeder sets.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    pub fn new(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+/// The service: the store, the rubrics, the calendars.
 #[derive(Clone)]
 pub struct Service {
     pub store: Store,
     pub rubrics: Arc<RubricCatalog>,
-    pub calendar: &'static WorkCalendar,
+    /// Calendars by revision (`calendar.rs`).
+    calendars: Arc<calendar::CalendarCache>,
     /// Rounds' pinned rubrics, parsed once.
     pinned: Arc<RwLock<HashMap<i64, Arc<Rubric>>>>,
     /// Published versions, parsed once.
     published: publish::PublishedCache,
     /// Rounds' publication heads, trusted for a second.
     heads: Arc<publish_head::HeadCache>,
-    /// The clock; tests may fix it.
-    clock: fn() -> DateTime<Utc>,
+    /// The clock; tests may set it.
+    clock: Clock,
     /// Wakes the webhook worker; dropping the last clone stops it.
     webhooks: Arc<crate::webhook::WebhookNotifier>,
     /// What an uploaded document may expand to, and how often a department may submit.
@@ -233,11 +262,11 @@ impl Service {
         Service {
             store,
             rubrics: Arc::new(rubrics),
-            calendar: WorkCalendar::embedded(),
+            calendars: Arc::default(),
             pinned: Arc::default(),
             published: Arc::default(),
             heads: Arc::default(),
-            clock: Utc::now,
+            clock: Clock::new(Utc::now),
             webhooks: Arc::default(),
             limits: UploadLimits::default(),
             ocr: Arc::new(kaoping_ocr::TesseractCli::default()),
@@ -259,7 +288,7 @@ impl Service {
     /// The same service reading the time from `clock`. The server never calls this; the scale
     /// seeder (`kaoping seed-scale`) does, to replay each generated package's receipt time so
     /// lateness is scored as it would have been.
-    pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+    pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
     }
@@ -276,7 +305,7 @@ impl Service {
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        self.clock.now()
     }
 
     /// The rubric a round was opened with; the round's stored source is read only the first

@@ -162,12 +162,7 @@ impl Service {
             )));
         }
         let started = std::time::Instant::now();
-        let names: HashMap<String, (String, String)> = self
-            .store
-            .departments()?
-            .into_iter()
-            .map(|d| (d.code, (d.name, d.category)))
-            .collect();
+        let names = self.department_names()?;
         let mut prepared = self.prepared_sheets(&round, &names)?;
         let scored = started.elapsed();
         let rubric = self.pinned_rubric(round_id)?;
@@ -708,4 +703,16 @@ pub fn ranking_etag(
         TieRule::Dense => "d",
     };
     format!("\"rk{round_id}.{version}.{rule}.{cat}.{shape}\"")
+}
+
+impl Service {
+    /// Every department's name and category by code.
+    pub(super) fn department_names(&self) -> ServiceResult<HashMap<String, (String, String)>> {
+        Ok(self
+            .store
+            .departments()?
+            .into_iter()
+            .map(|d| (d.code, (d.name, d.category)))
+            .collect())
+    }
 }

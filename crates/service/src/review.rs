@@ -12,6 +12,7 @@ use super::review_views::{
 };
 use super::views::RoundState;
 use super::{Caller, Role, Round, Service, ServiceError, ServiceResult};
+use kaoping_domain::calendar::WorkCalendar;
 use kaoping_domain::model::{ItemStatus, Judgment, Override, Package, ReviewScore};
 use kaoping_domain::review::{
     self, review_total, AuditAction, ItemProgress, JudgmentEntry, Ledger, Resolution,
@@ -141,7 +142,7 @@ fn resolution(r: &ResolutionRow) -> ServiceResult<Resolution> {
 
 /// Departments scored together when a whole round is: bounds the memory a province round
 /// takes, and the parameters of one query.
-const SCORING_PAGE: usize = 1000;
+pub(super) const SCORING_PAGE: usize = 1000;
 
 /// The status a judgment of the item is checked against: awaiting one when reviewers judge the
 /// item, else its automatic status (which refuses a judgment).
@@ -179,6 +180,14 @@ pub(super) fn checked(
     Ok(scoring::validate_judgment(item, status, &j)?)
 }
 
+/// What a round's sheets are scored with.
+struct Pinned<'a> {
+    rubric: Arc<Rubric>,
+    calendar: &'a WorkCalendar,
+    /// Of the rubric, the calendar and the deadline: a stored sheet with it is reused.
+    fingerprint: &'a str,
+}
+
 impl Service {
     /// Scores a department's current submission with what reviewers said of it.
     pub(super) fn reviewed(
@@ -190,7 +199,8 @@ impl Service {
         let round = self.department_in_round(caller, round_id, code)?;
         let one = [code.to_string()];
         let rubric = self.pinned_rubric(round_id)?;
-        let fingerprint = scoring::fingerprint(&rubric, self.calendar, round.deadline);
+        let calendar = self.calendar_at(round.calendar_revision)?;
+        let fingerprint = scoring::fingerprint(&rubric, &calendar, round.deadline);
         let submission = self
             .store
             .current_submissions_for_scoring(round_id, &one, &fingerprint)?
@@ -201,7 +211,12 @@ impl Service {
                 ))
             })?;
         let rows = self.store.review_rows(round_id, Some(&one))?;
-        self.score_reviewed(Arc::new(round), rubric, &fingerprint, submission, rows)
+        let pinned = Pinned {
+            rubric,
+            calendar: &calendar,
+            fingerprint: &fingerprint,
+        };
+        self.score_reviewed(Arc::new(round), &pinned, submission, rows)
     }
 
     /// Scores a submission with its review rows; its stored automatic sheet is reused when it
@@ -209,13 +224,13 @@ impl Service {
     fn score_reviewed(
         &self,
         round: Arc<Round>,
-        rubric: Arc<Rubric>,
-        fingerprint: &str,
+        pinned: &Pinned<'_>,
         submission: SubmissionRow,
         rows: ReviewRows,
     ) -> ServiceResult<Reviewed> {
         let ledger = ledger(&rows)?;
-        let result = if submission.scored_with == fingerprint {
+        let rubric = pinned.rubric.clone();
+        let result = if submission.scored_with == pinned.fingerprint {
             review::sheet_from(
                 &rubric,
                 serde_json::from_str(&submission.score_sheet)?,
@@ -225,7 +240,7 @@ impl Service {
             let package: Package = serde_json::from_str(&submission.package)?;
             review::sheet(
                 &rubric,
-                self.calendar,
+                pinned.calendar,
                 ScoringInput {
                     deadline: Some(round.deadline),
                     received_at: Some(from_micros(submission.submitted_at)),
@@ -256,12 +271,18 @@ impl Service {
         let round_id = round.id;
         let round = Arc::new(round.clone());
         let rubric = self.pinned_rubric(round_id)?;
-        let fingerprint = scoring::fingerprint(&rubric, self.calendar, round.deadline);
+        let calendar = self.calendar_at(round.calendar_revision)?;
+        let fingerprint = scoring::fingerprint(&rubric, &calendar, round.deadline);
+        let pinned = Pinned {
+            rubric,
+            calendar: &calendar,
+            fingerprint: &fingerprint,
+        };
         let codes = self.store.submitted_departments(round_id)?;
         // the next page is read while this one is scored
         std::thread::scope(|scope| {
             let (pages, next) = std::sync::mpsc::sync_channel(1);
-            let (codes, fingerprint) = (&codes, &fingerprint);
+            let (codes, fingerprint, pinned) = (&codes, &fingerprint, &pinned);
             scope.spawn(move || {
                 for page in codes.chunks(SCORING_PAGE) {
                     let read = self.scoring_page(round_id, page, fingerprint);
@@ -275,7 +296,7 @@ impl Service {
             let mut out = Vec::with_capacity(codes.len());
             for work in next {
                 out.extend(super::in_parallel(work?, super::cores(), |(s, r)| {
-                    f(self.score_reviewed(round.clone(), rubric.clone(), fingerprint, s, r)?)
+                    f(self.score_reviewed(round.clone(), pinned, s, r)?)
                 })?);
             }
             Ok(out)

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::audit::{entry, AuditBuild};
 use super::views::{Department, DepartmentIn, Round, RoundIn, RoundState};
-use super::{Caller, Role, RoundSettingsIn, Service, ServiceError, ServiceResult};
+use super::{out_of_coverage, Caller, Role, RoundSettingsIn, Service, ServiceError, ServiceResult};
 use kaoping_domain::review::AuditAction;
 use kaoping_store::{
     from_micros, micros, DepartmentRow, NewDepartment, NewRound, RoundChange, RoundRow,
@@ -39,6 +39,8 @@ pub(super) fn round(row: &RoundRow, departments: Vec<String>) -> ServiceResult<R
         released_at: row.released_at.map(from_micros),
         appeal_deadline: row.appeal_deadline.as_deref().and_then(|d| d.parse().ok()),
         public_results: row.public_results,
+        calendar_revision: row.calendar_revision,
+        rubric_hash: kaoping_domain::digest::sha256_hex(row.rubric_source.as_bytes()),
         created_at: from_micros(row.created_at),
         updated_at: from_micros(row.updated_at),
     })
@@ -75,7 +77,7 @@ fn settings(row: &RoundRow) -> serde_json::Value {
     })
 }
 
-fn non_empty(field: &str, value: &str) -> ServiceResult<()> {
+pub(super) fn non_empty(field: &str, value: &str) -> ServiceResult<()> {
     if value.trim().is_empty() {
         return Err(ServiceError::invalid(
             field,
@@ -141,21 +143,13 @@ impl Service {
                 "a year between 2000 and 2100",
             ));
         }
-        let source = self.rubrics.source(&input.rubric).ok_or_else(|| {
-            ServiceError::invalid(
-                "rubric",
-                format!(
-                    "unknown rubric {:?}; known: {}",
-                    input.rubric,
-                    self.rubrics.ids().join(", ")
-                ),
-            )
-        })?;
-        let (start, end) = self.calendar.coverage();
+        let source = self.source_for_round(&input.rubric, input.rubric_hash.as_deref())?;
+        let (calendar_revision, calendar) = self.current_calendar()?;
+        let (start, end) = calendar.coverage();
         if input.deadline < start || input.deadline > end {
             return Err(ServiceError::invalid(
                 "deadline",
-                format!("the working-day calendar covers {start} to {end}"),
+                out_of_coverage(input.deadline, start, end),
             ));
         }
         let reviewers = check_reviewers(input.reviewers_per_submission.unwrap_or(2))?;
@@ -176,12 +170,13 @@ impl Service {
                 title: input.title.trim().to_string(),
                 deadline: input.deadline.to_string(),
                 rubric_id: input.rubric.clone(),
-                rubric_source: source.to_string(),
+                rubric_source: source,
                 state: RoundState::Open.as_str().to_string(),
                 created_at: now,
                 updated_at: now,
                 reviewers_per_submission: reviewers,
                 appeal_days,
+                calendar_revision,
             },
             &codes,
             |r| {
@@ -276,16 +271,14 @@ impl Service {
         input.check_text()?;
         non_empty("reason", &input.reason)?;
         let current = self.round(caller, id)?;
-        let (start, end) = self.calendar.coverage();
+        // a date the pinned calendar does not cover moves the round to the current one
+        let mut calendar_revision = current.calendar_revision;
         for (field, date) in [
             ("deadline", input.deadline),
             ("appeal_deadline", input.appeal_deadline),
         ] {
-            if date.is_some_and(|d| d < start || d > end) {
-                return Err(ServiceError::invalid(
-                    field,
-                    format!("the working-day calendar covers {start} to {end}"),
-                ));
+            if let Some(d) = date {
+                calendar_revision = self.calendar_covering(calendar_revision, field, d)?.0;
             }
         }
         if input.deadline.is_some() && current.state != RoundState::Open {
@@ -312,6 +305,8 @@ impl Service {
             appeal_days: input.appeal_days.map(check_appeal_days).transpose()?,
             appeal_deadline: input.appeal_deadline.map(|d| d.to_string()),
             public_results: input.public_results,
+            calendar_revision: (calendar_revision != current.calendar_revision)
+                .then_some(calendar_revision),
             ..RoundChange::default()
         };
         let now = micros(self.now());

@@ -106,7 +106,7 @@ pub struct StoredResponse {
 }
 
 /// Totals are stored × 10000 so rankings can order them in SQL exactly.
-fn scaled(total: Decimal) -> i64 {
+pub(super) fn scaled(total: Decimal) -> i64 {
     (total * Decimal::from(10_000))
         .trunc()
         .try_into()
@@ -265,9 +265,10 @@ impl Service {
         // the server's clock decides when the report was received, never the client
         package.submitted_at = Some(now);
         let rubric = self.round_rubric(round_id, &row.rubric_source)?;
+        let calendar = self.calendar_at(row.calendar_revision)?;
         let sheet = scoring::score(
             &rubric,
-            self.calendar,
+            &calendar,
             ScoringInput {
                 deadline: Some(round.deadline),
                 received_at: Some(now),
@@ -297,11 +298,7 @@ impl Service {
             complete: sheet.complete,
             submitted_by: caller.token_id,
             source_name: req.source_name,
-            scored_with: kaoping_domain::scoring::fingerprint(
-                &rubric,
-                self.calendar,
-                round.deadline,
-            ),
+            scored_with: kaoping_domain::scoring::fingerprint(&rubric, &calendar, round.deadline),
         };
         let idempotency = req.idempotency_key.as_deref().map(|key| IdempotencyRecord {
             token_id: caller.token_id,

@@ -55,6 +55,11 @@ pub struct RoundIn {
     #[schema(example = "yueyang-2024")]
     #[schema(max_length = 64)]
     pub rubric: String,
+    /// A stored version of that rubric (its content hash, from `GET /api/v1/rubrics`); the
+    /// built-in file, or else the latest upload, when absent.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub rubric_hash: Option<String>,
     /// Codes of the departments taking part.
     #[schema(max_items = 100000)]
     pub departments: Vec<String>,
@@ -120,6 +125,10 @@ pub struct Round {
     pub appeal_deadline: Option<NaiveDate>,
     /// Published rankings and exports readable without a token.
     pub public_results: bool,
+    /// The working-day calendar revision the round is scored with (0: the built-in one).
+    pub calendar_revision: i64,
+    /// SHA-256 of the rubric file the round is pinned to.
+    pub rubric_hash: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

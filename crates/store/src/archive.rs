@@ -602,6 +602,7 @@ macro_rules! write_dump {
                 rounds::released_at.eq(r.released_at),
                 rounds::appeal_deadline.eq(&r.appeal_deadline),
                 rounds::public_results.eq(r.public_results),
+                rounds::calendar_revision.eq(r.calendar_revision),
             ))
             .returning(rounds::id)
             .get_result(c)?;

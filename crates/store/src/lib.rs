@@ -5,6 +5,7 @@
 
 mod appeals;
 mod archive;
+mod calendar;
 mod checkpoint;
 mod departments;
 mod pool;
@@ -24,6 +25,10 @@ pub use appeals::{AppealDecision, AppealFileMeta, AppealRow, NewAppeal};
 pub use archive::{
     AppealDump, AppealFileRow, ImportedRound, PlaceholderToken, PublicationDump, PublishedSheetRow,
     ReviewItemRow, RoundDump, SubmissionDump, TokenRef,
+};
+pub use calendar::{
+    CalendarChangeRow, NewCalendarChange, RoundDates, RubricVersionRow, SheetUpdate,
+    CALENDAR_REMOVE, CALENDAR_SET,
 };
 pub use departments::{DepartmentRow, NewDepartment};
 pub use pool::{Backend, DbPool, DEFAULT_DB_WAIT};

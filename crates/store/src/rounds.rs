@@ -25,6 +25,9 @@ pub struct RoundRow {
     pub appeal_deadline: Option<String>,
     /// Published rankings and exports may be read without a token.
     pub public_results: bool,
+    /// The calendar revision (`calendar_changes`) the round is scored with; 0 is the built-in
+    /// calendar alone.
+    pub calendar_revision: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -40,6 +43,7 @@ pub struct NewRound {
     pub updated_at: i64,
     pub reviewers_per_submission: i32,
     pub appeal_days: i32,
+    pub calendar_revision: i64,
 }
 
 impl Store {
@@ -204,4 +208,5 @@ pub struct RoundChange {
     pub released_at: Option<i64>,
     pub appeal_deadline: Option<String>,
     pub public_results: Option<bool>,
+    pub calendar_revision: Option<i64>,
 }

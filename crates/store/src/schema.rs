@@ -27,6 +27,7 @@ diesel::table! {
         released_at -> Nullable<BigInt>,
         appeal_deadline -> Nullable<Text>,
         public_results -> Bool,
+        calendar_revision -> BigInt,
     }
 }
 
@@ -266,6 +267,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_changes (revision) {
+        revision -> BigInt,
+        year -> Integer,
+        action -> Text,
+        arrangement -> Text,
+        content_hash -> Text,
+        source -> Text,
+        reason -> Text,
+        actor -> Text,
+        actor_token -> Nullable<BigInt>,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    rubric_versions (content_hash) {
+        content_hash -> Text,
+        rubric_id -> Text,
+        title -> Text,
+        source -> Text,
+        uploaded_at -> BigInt,
+        actor -> Text,
+    }
+}
+
 diesel::joinable!(round_departments -> rounds (round_id));
 diesel::joinable!(submissions -> rounds (round_id));
 diesel::joinable!(evidence -> submissions (submission_id));
@@ -297,4 +324,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_deliveries,
     webhook_attempts,
+    calendar_changes,
+    rubric_versions,
 );

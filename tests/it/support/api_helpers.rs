@@ -9,7 +9,7 @@ use crate::support::*;
 
 pub const JUNSHAN_CODE: &str = "430611001";
 pub const MILUO_CODE: &str = "430681001";
-/// A deadline still ahead (the calendar covers up to 2026-12-31).
+/// A deadline still ahead: the in-process servers' clock starts at 2026-06-01 (`test_now`).
 pub const AHEAD: &str = "2026-12-31";
 /// A deadline already past.
 pub const PAST: &str = "2025-05-10";

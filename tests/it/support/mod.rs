@@ -25,6 +25,18 @@ pub const MILUO: &str = include_str!("../../fixtures/miluo-2024.json");
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// The in-process servers' clock: 2026-06-01 10:00 in Shanghai when the first test asked, then
+/// running on. A fixed start keeps `AHEAD` ahead and the built-in calendar covering "today"
+/// whatever day the tests run.
+pub fn test_now() -> chrono::DateTime<chrono::Utc> {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let elapsed = START.get_or_init(std::time::Instant::now).elapsed();
+    let base = chrono::DateTime::parse_from_rfc3339("2026-06-01T10:00:00+08:00")
+        .expect("a valid instant")
+        .with_timezone(&chrono::Utc);
+    base + chrono::TimeDelta::from_std(elapsed).expect("elapsed time fits")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -210,7 +222,8 @@ mod template {
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
-    pub db: TestDb,
+    /// Shared with the servers started [`TestApp::beside`] it.
+    pub db: std::sync::Arc<TestDb>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -230,6 +243,7 @@ impl TestApp {
         // In-process servers are never stopped, so a worker thread would still be polling the
         // database while the test process exits; tests that need it turn it back on.
         config.webhooks.enabled = false;
+        config.clock = Some(kaoping::service::Clock::new(test_now));
         adjust(&mut config);
         let running = server::start(&config).expect("server starts");
         let handle = running.server.handle();
@@ -237,9 +251,26 @@ impl TestApp {
         Some(TestApp {
             base: format!("http://{}", running.addr),
             client: reqwest::Client::new(),
-            db,
+            db: std::sync::Arc::new(db),
             handle,
         })
+    }
+
+    /// Another server (another instance) on the same database, reading the time from `clock`.
+    pub fn beside(&self, clock: kaoping::service::Clock) -> TestApp {
+        let mut config = ServerConfig::new("127.0.0.1:0", &self.db.url());
+        config.workers = Some(1);
+        config.webhooks.enabled = false;
+        config.clock = Some(clock);
+        let running = server::start(&config).expect("server starts");
+        let handle = running.server.handle();
+        actix_web::rt::spawn(running.server);
+        TestApp {
+            base: format!("http://{}", running.addr),
+            client: reqwest::Client::new(),
+            db: self.db.clone(),
+            handle,
+        }
     }
 
     pub async fn stop(&self) {

@@ -70,7 +70,7 @@ impl Arrangement {
     /// First and last date (inclusive) a notice for `year` fixes.
     pub fn span(year: i32) -> Option<(NaiveDate, NaiveDate)> {
         Some((
-            NaiveDate::from_ymd_opt(year - 1, 12, 21)?,
+            NaiveDate::from_ymd_opt(year.checked_sub(1)?, 12, 21)?,
             NaiveDate::from_ymd_opt(year, 12, 20)?,
         ))
     }
@@ -87,8 +87,9 @@ impl Arrangement {
             origin: origin.to_owned(),
             message,
         };
-        let (first, last) = Self::span(year)
-            .filter(|_| (2000..=2100).contains(&year))
+        let (first, last) = Some(year)
+            .filter(|y| (2000..=2100).contains(y))
+            .and_then(Self::span)
             .ok_or_else(|| invalid(format!("{year} is not a year between 2000 and 2100")))?;
         let inside = |d: NaiveDate, list: &str| {
             if d < first || d > last {

@@ -97,6 +97,20 @@ pub fn csv(
     bytes
 }
 
+/// Any table as CSV the way [`csv`] writes it (BOM, CRLF, RFC 4180, cells that a spreadsheet
+/// would run as formulas defused): for other reports of a round.
+pub fn csv_table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut out = String::new();
+    push_record(&mut out, header.iter().map(|h| csv_text(h)));
+    for row in rows {
+        push_record(&mut out, row.iter().map(|c| csv_text(c)));
+    }
+    let mut bytes = Vec::with_capacity(BOM.len() + out.len());
+    bytes.extend_from_slice(BOM);
+    bytes.extend_from_slice(out.as_bytes());
+    bytes
+}
+
 /// The ranking as a workbook of two sheets.
 ///
 /// 排名: the ranking columns (header in row 0, bold, frozen, with an autofilter), then one

@@ -37,6 +37,9 @@ pub enum AuditAction {
     AppealDecided,
     /// A version of the results published; `after`: version, sha256, counts.
     Published,
+    /// The working-day calendar changed under the round: re-pinned and scored again;
+    /// `after`: calendar revision, year, action, submissions scored again.
+    CalendarChanged,
 }
 
 impl AuditAction {
@@ -55,6 +58,7 @@ impl AuditAction {
             AuditAction::AppealFiled => "appeal_filed",
             AuditAction::AppealDecided => "appeal_decided",
             AuditAction::Published => "published",
+            AuditAction::CalendarChanged => "calendar_changed",
         }
     }
 

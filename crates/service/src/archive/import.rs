@@ -69,6 +69,7 @@ fn file_bytes(f: &FileDoc, whose: &str) -> Result<Vec<u8>, ArchiveError> {
 pub(super) fn to_dump(
     a: &Archive,
     now: i64,
+    calendar_revision: i64,
 ) -> Result<(RoundDump, Vec<PlaceholderToken>), ArchiveError> {
     let round_id = a.source.round_id;
     let codes: HashSet<String> = a.departments.iter().map(|d| d.code.clone()).collect();
@@ -262,6 +263,8 @@ pub(super) fn to_dump(
             released_at: r.released_at,
             appeal_deadline: r.appeal_deadline.clone(),
             public_results: r.public_results,
+            // scored here with this database's calendar as it is now
+            calendar_revision,
         },
         round_departments: r.departments.clone(),
         departments: a

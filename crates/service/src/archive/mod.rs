@@ -194,7 +194,7 @@ pub fn import(
     archive: &Archive,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ArchiveError> {
-    let (dump, placeholders) = to_dump(archive, micros(now))?;
+    let (dump, placeholders) = to_dump(archive, micros(now), store.calendar_revision()?)?;
     let imported = store.import_round(&dump, &placeholders)?;
     Ok(ImportReport {
         imported,

@@ -222,7 +222,9 @@ fn diesel_tables() -> Vec<DieselTable> {
         published_sheets,
         webhooks,
         webhook_deliveries,
-        webhook_attempts
+        webhook_attempts,
+        calendar_changes,
+        rubric_versions
     )
 }
 

@@ -181,6 +181,7 @@ fn new_round(state: &str) -> NewRound {
         updated_at: t,
         reviewers_per_submission: 2,
         appeal_days: 5,
+        calendar_revision: 0,
     }
 }
 

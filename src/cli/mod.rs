@@ -1,6 +1,9 @@
 //! The command line: `check` and `rubric show`. Every failure is one clear line on stderr and a
 //! non-zero exit; nothing panics on bad input.
 
+mod calendar_cmd;
+mod rubric_cmd;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -62,6 +65,12 @@ pub enum Command {
         file: PathBuf,
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// The working-day calendar (工作日历) of a database: show it, add next year's holidays from
+    /// the State Council's notice, correct or remove a year.
+    Calendar {
+        #[command(subcommand)]
+        command: calendar_cmd::CalendarCommand,
     },
     /// Manage tokens offline, directly on the database.
     Token {
@@ -270,6 +279,30 @@ pub enum RubricCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Store a rubric file in a database (validated; kept by content hash) so rounds can open
+    /// with it and it can be tried on a round first.
+    Upload {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List the rubric versions a database offers to new rounds.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Dry run: a round scored under another stored version, compared with its own rubric;
+    /// nothing is written.
+    Trial {
+        round: i64,
+        /// The candidate's content hash (see `kaoping rubric list`).
+        hash: String,
+        /// `text`, `json`, or `csv`.
+        #[arg(long, default_value = "text")]
+        format: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -282,6 +315,9 @@ pub struct CheckArgs {
     /// A working-day calendar TOML file; the built-in one when omitted.
     #[arg(long)]
     pub calendar: Option<PathBuf>,
+    /// Score with the working-day calendar this database holds (built-in plus imported years).
+    #[arg(long, conflicts_with = "calendar")]
+    pub database_url: Option<String>,
     /// The round's deadline (Asia/Shanghai date).
     #[arg(long, value_parser = parse_date)]
     pub deadline: Option<NaiveDate>,
@@ -463,6 +499,22 @@ pub fn execute(cli: Cli) -> Result<String, CliError> {
             ))
         }
         Command::Client(args) => client_command(args),
+        Command::Calendar { command } => calendar_cmd::run(command),
+        Command::Rubric {
+            command: RubricCommand::Upload { file, db },
+        } => rubric_cmd::upload(&file, &db),
+        Command::Rubric {
+            command: RubricCommand::List { db },
+        } => rubric_cmd::list(&db),
+        Command::Rubric {
+            command:
+                RubricCommand::Trial {
+                    round,
+                    hash,
+                    format,
+                    db,
+                },
+        } => rubric_cmd::trial(round, &hash, &format, &db),
         Command::Rubric {
             command: RubricCommand::Show { rubric, format },
         } => {
@@ -638,12 +690,21 @@ fn serve(args: ServeArgs) -> Result<String, CliError> {
 fn check(args: CheckArgs) -> Result<String, CliError> {
     let rubric = load_rubric(args.rubric.as_deref())?;
     let loaded;
-    let calendar = match &args.calendar {
-        Some(p) => {
-            loaded = WorkCalendar::load(p)?;
-            &loaded
+    let calendar = match (&args.calendar, &args.database_url) {
+        (Some(p), _) => {
+            loaded = std::sync::Arc::new(WorkCalendar::load(p)?);
+            &*loaded
         }
-        None => WorkCalendar::embedded(),
+        (None, Some(url)) => {
+            let store = open_store(&DbArgs {
+                database_url: url.clone(),
+            })?;
+            loaded = Service::new(store, RubricCatalog::default())
+                .current_calendar()?
+                .1;
+            &*loaded
+        }
+        (None, None) => WorkCalendar::embedded(),
     };
     let package = read_package(&args.package, &rubric)?.package;
     let review: ReviewInput = match &args.judgments {

@@ -1,0 +1,3 @@
+DROP TABLE rubric_versions;
+ALTER TABLE rounds DROP COLUMN calendar_revision;
+DROP TABLE calendar_changes;
