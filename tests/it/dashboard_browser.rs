@@ -41,7 +41,7 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// chromedriver's path, or None (and a note on stderr) when the browser is not installed.
-fn browser_tools() -> Option<PathBuf> {
+pub(crate) fn browser_tools() -> Option<PathBuf> {
     let driver = find_on_path("chromedriver");
     if driver.is_some() && Path::new(CHROMIUM).is_file() {
         return driver;
@@ -65,7 +65,7 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
@@ -73,11 +73,11 @@ fn target_dir() -> PathBuf {
 
 // ------------------------------------------------------------------ the server
 
-struct Demo {
+pub(crate) struct Demo {
     _server: Killed,
-    base: String,
-    round: i64,
-    admin: String,
+    pub(crate) base: String,
+    pub(crate) round: i64,
+    pub(crate) admin: String,
     db: PathBuf,
 }
 
@@ -89,10 +89,13 @@ impl Drop for Demo {
 
 /// `kaoping serve --demo` on a free port and a fresh SQLite file; reads its banner for the base
 /// URL, the demo round and the demo's admin token.
-fn start_demo() -> Demo {
+pub(crate) fn start_demo() -> Demo {
     let dir = std::env::temp_dir().join("kaoping-tests");
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let db = dir.join(format!("dashboard-{}.db", std::process::id()));
+    // one file per demo: the browser tests run at once in one process
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let db = dir.join(format!("dashboard-{}-{n}.db", std::process::id()));
     let _ = std::fs::remove_file(&db);
     let mut child = Command::new(env!("CARGO_BIN_EXE_kaoping"))
         .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url"])
@@ -148,7 +151,7 @@ fn start_demo() -> Demo {
 // ------------------------------------------------------------------ WebDriver
 
 /// A chromedriver process and one browser session on it; both end when this is dropped.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::blocking::Client,
     driver: String,
     session: String,
@@ -187,7 +190,7 @@ fn webdriver(
 }
 
 impl Browser {
-    fn start(chromedriver: &Path) -> Browser {
+    pub(crate) fn start(chromedriver: &Path) -> Browser {
         let port = free_port();
         let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
@@ -258,17 +261,17 @@ impl Browser {
         )
     }
 
-    fn goto(&self, url: &str) {
+    pub(crate) fn goto(&self, url: &str) {
         self.post("/url", json!({ "url": url }));
     }
 
-    fn run(&self, script: &str) -> Value {
+    pub(crate) fn run(&self, script: &str) -> Value {
         self.post("/execute/sync", json!({ "script": script, "args": [] }))
     }
 
     /// Runs `script` until it returns something truthy; fails with `what` and the page's
     /// message box after `secs`.
-    fn wait_for(&self, what: &str, script: &str, secs: u64) -> Value {
+    pub(crate) fn wait_for(&self, what: &str, script: &str, secs: u64) -> Value {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let v = self.run(script);
@@ -298,18 +301,18 @@ impl Browser {
         v[ELEMENT].as_str().expect("element id").to_string()
     }
 
-    fn click(&self, css: &str) {
+    pub(crate) fn click(&self, css: &str) {
         let id = self.element(css);
         self.post(&format!("/element/{id}/click"), json!({}));
     }
 
-    fn type_into(&self, css: &str, text: &str) {
+    pub(crate) fn type_into(&self, css: &str, text: &str) {
         let id = self.element(css);
         self.post(&format!("/element/{id}/value"), json!({ "text": text }));
     }
 
     /// The page's whole height in the window, then a PNG of it.
-    fn screenshot(&self, path: &Path) {
+    pub(crate) fn screenshot(&self, path: &Path) {
         let height = self
             .run("return document.documentElement.scrollHeight")
             .as_u64()
@@ -336,7 +339,7 @@ impl Browser {
 
     /// Console messages since the last call (chromedriver's log extension); empty when the
     /// driver does not offer it.
-    fn log(&self) -> Vec<String> {
+    pub(crate) fn log(&self) -> Vec<String> {
         self.http
             .post(self.url("/se/log"))
             .json(&json!({ "type": "browser" }))
@@ -434,7 +437,7 @@ fn assert_table_matches(page: &Value, api: &Value, what: &str) {
     }
 }
 
-fn get_json(http: &reqwest::blocking::Client, url: &str, token: Option<&str>) -> Value {
+pub(crate) fn get_json(http: &reqwest::blocking::Client, url: &str, token: Option<&str>) -> Value {
     let mut request = http.get(url);
     if let Some(t) = token {
         request = request.bearer_auth(t);

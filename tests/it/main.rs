@@ -27,6 +27,7 @@ mod api_webhooks;
 mod authz_matrix;
 mod cli;
 mod client;
+mod console_browser;
 mod crash_safety;
 mod dashboard_browser;
 mod deploy;

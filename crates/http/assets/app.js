@@ -68,14 +68,7 @@
 
   // ------------------------------------------------------------------ API
 
-  class ApiError extends Error {
-    constructor(status, code, message, details) {
-      super(message);
-      this.status = status;
-      this.code = code;
-      this.details = details;
-    }
-  }
+  const { ApiError } = KaopingApi;
 
   /** A URL of this server's API, relative to the page so a reverse proxy's prefix holds. */
   function apiUrl(path, params) {
@@ -86,34 +79,9 @@
     return url;
   }
 
-  function authHeaders(accept) {
-    const headers = { Accept: accept || 'application/json' };
-    if (state.token) headers.Authorization = 'Bearer ' + state.token;
-    return headers;
-  }
-
-  /** Fetches, and turns the error envelope {error:{code,message,details}} into an ApiError. */
-  async function request(path, params, accept) {
-    let resp;
-    try {
-      resp = await fetch(apiUrl(path, params), {
-        headers: authHeaders(accept),
-        credentials: 'omit',
-        cache: 'no-store',
-      });
-    } catch (e) {
-      throw new ApiError(0, 'network', '无法连接服务器（' + e.message + '）', null);
-    }
-    if (resp.ok) return resp;
-    let envelope = null;
-    try {
-      envelope = await resp.json();
-    } catch (_) {
-      envelope = null;
-    }
-    const err = envelope && envelope.error;
-    if (err) throw new ApiError(resp.status, err.code, err.message, err.details);
-    throw new ApiError(resp.status, 'http_' + resp.status, 'HTTP ' + resp.status, null);
+  /** Fetches with the token; an error envelope becomes an ApiError. */
+  function request(path, params, accept) {
+    return KaopingApi.call(apiUrl(path, params), { token: state.token, accept });
   }
 
   async function api(path, params) {

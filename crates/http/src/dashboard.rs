@@ -1,5 +1,5 @@
-//! The pages a browser opens: the results dashboard at `/dashboard` and the Swagger UI at
-//! `/docs/`, both served from the binary so they work on an intranet with no internet access.
+//! The pages a browser opens: the results dashboard at `/dashboard`, the bureau's console at
+//! `/console` and the Swagger UI at `/docs/`, both served from the binary so they work on an intranet with no internet access.
 //!
 //! The dashboard is three files (`src/dashboard/`) compiled in with `include_str!`. Every response
 //! carries an ETag (a hash of the file, computed once) with `Cache-Control: no-cache`, so a
@@ -69,7 +69,23 @@ static APP_JS: Asset = Asset::new(
     include_str!("../assets/app.js"),
     "text/javascript; charset=utf-8",
 );
+static API_JS: Asset = Asset::new(
+    include_str!("../assets/api.js"),
+    "text/javascript; charset=utf-8",
+);
 static APP_CSS: Asset = Asset::new(include_str!("../assets/app.css"), "text/css; charset=utf-8");
+static CONSOLE_HTML: Asset = Asset::new(
+    include_str!("../assets/console.html"),
+    "text/html; charset=utf-8",
+);
+static CONSOLE_JS: Asset = Asset::new(
+    include_str!("../assets/console.js"),
+    "text/javascript; charset=utf-8",
+);
+static CONSOLE_CSS: Asset = Asset::new(
+    include_str!("../assets/console.css"),
+    "text/css; charset=utf-8",
+);
 
 /// The headers every dashboard or docs response carries, whatever its status.
 fn security_headers(csp: &'static str) -> DefaultHeaders {
@@ -103,8 +119,29 @@ async fn app_js(req: HttpRequest) -> HttpResponse {
     serve(&req, &APP_JS)
 }
 
+async fn api_js(req: HttpRequest) -> HttpResponse {
+    serve(&req, &API_JS)
+}
+
 async fn app_css(req: HttpRequest) -> HttpResponse {
     serve(&req, &APP_CSS)
+}
+
+async fn console_index(req: HttpRequest) -> HttpResponse {
+    serve(&req, &CONSOLE_HTML)
+}
+
+async fn console_js(req: HttpRequest) -> HttpResponse {
+    serve(&req, &CONSOLE_JS)
+}
+
+async fn console_css(req: HttpRequest) -> HttpResponse {
+    serve(&req, &CONSOLE_CSS)
+}
+
+/// `/console/` → `/console`, as for the dashboard.
+async fn console_slash(req: HttpRequest) -> HttpResponse {
+    redirect(&req, "../console")
 }
 
 /// A redirect to `location` (relative, so it holds behind a reverse proxy's path prefix),
@@ -148,14 +185,28 @@ where
         .route(web::head().to(handler))
 }
 
-/// `/dashboard`, `/dashboard/app.js`, `/dashboard/app.css`.
+/// `/dashboard`, `/dashboard/app.js`, `/dashboard/api.js` (shared with the console),
+/// `/dashboard/app.css`.
 pub fn dashboard() -> impl HttpServiceFactory {
     web::scope("/dashboard")
         .wrap(security_headers(DASHBOARD_CSP))
         .service(page("", index))
         .service(page("/", dashboard_slash))
         .service(page("/app.js", app_js))
+        .service(page("/api.js", api_js))
         .service(page("/app.css", app_css))
+        .default_service(web::to(super::error::route_not_found))
+}
+
+/// `/console`: the bureau's page for the working-day calendar and rubric versions (admin token),
+/// under the dashboard's policy.
+pub fn console() -> impl HttpServiceFactory {
+    web::scope("/console")
+        .wrap(security_headers(DASHBOARD_CSP))
+        .service(page("", console_index))
+        .service(page("/", console_slash))
+        .service(page("/console.js", console_js))
+        .service(page("/console.css", console_css))
         .default_service(web::to(super::error::route_not_found))
 }
 
@@ -182,7 +233,8 @@ pub async fn openapi_document() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(super::resource(OPENAPI_URL).route(web::get().to(openapi_document)))
         .service(docs())
-        .service(dashboard());
+        .service(dashboard())
+        .service(console());
 }
 
 #[cfg(test)]
