@@ -1127,3 +1127,203 @@ on_both!(
         assert!(refused, "triggers refuse changes to the audit log");
     }
 );
+
+// Every response a department, a viewer and the public can read of a judged, appealed,
+// published and public round: no reviewer's name, and no reviewer id, anywhere.
+on_both!(no_reviewer_name_reaches_departments_or_the_public, |app| {
+    let s = setup(&app).await;
+    let zhang = reviewer(&app, "评委张三丰", None, false).await;
+    let li = reviewer(&app, "评委李四光", None, false).await;
+    let lead = reviewer(&app, "组长王五岳", None, true).await;
+    let names = ["张三丰", "李四光", "王五岳", "评委", "组长王"];
+    for (code, who) in [
+        (JUNSHAN_CODE, &zhang),
+        (JUNSHAN_CODE, &li),
+        (MILUO_CODE, &zhang),
+    ] {
+        assert_eq!(assign(&app, s.round, code, who.0).await.status(), 201);
+    }
+    // both judge 君山 within the double-review threshold, so their mean counts and its reason
+    // quotes each of them; 张 alone judges 汨罗
+    for (code, who, delta) in [
+        (JUNSHAN_CODE, &zhang, 0),
+        (JUNSHAN_CODE, &li, 1),
+        (MILUO_CODE, &zhang, 0),
+    ] {
+        let subs = if delta == 0 {
+            ["4", "2", "2"]
+        } else {
+            ["4", "3", "2"]
+        };
+        judge(
+            &app,
+            &s,
+            code,
+            "indicator_quality",
+            who,
+            json!({ "sub_scores": subs, "reason": "指标大多可衡量" }),
+        )
+        .await;
+        let problems = (15 + delta).to_string();
+        judge(
+            &app,
+            &s,
+            code,
+            "problems",
+            who,
+            json!({ "score": problems, "reason": "问题覆盖三个方面" }),
+        )
+        .await;
+        let suggestions = (11 + delta).to_string();
+        judge(
+            &app,
+            &s,
+            code,
+            "suggestions",
+            who,
+            json!({ "score": suggestions, "reason": "建议较全面" }),
+        )
+        .await;
+    }
+    let sh = sheet(&app, s.round, MILUO_CODE, ADMIN).await;
+    if item(&sh, "indicator_levels")["score"].is_null() {
+        judge(
+            &app,
+            &s,
+            MILUO_CODE,
+            "indicator_levels",
+            &zhang,
+            json!({ "score": "3", "reason": "部分指标未细化到三级" }),
+        )
+        .await;
+    }
+    // the admin sees who judged
+    let own = sheet(&app, s.round, JUNSHAN_CODE, ADMIN).await;
+    assert!(own.to_string().contains("张三丰"), "{own}");
+    let r = app
+        .post(
+            &format!("/api/v1/rounds/{}/release", s.round),
+            Some(ADMIN),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // 君山 appeals; the lead upholds it
+    let appeals = dept_path(s.round, JUNSHAN_CODE, "appeals");
+    let appeal = body(
+        app.post(
+            &appeals,
+            Some(&s.junshan),
+            json!({ "item": "problems", "reason": "问题分析已覆盖四个方面" }),
+        )
+        .await,
+    )
+    .await;
+    let tag = etag(&app, s.round, JUNSHAN_CODE, "problems", &lead.1).await;
+    let id = appeal["id"].as_i64().expect("appeal id");
+    let r = app
+        .client
+        .post(format!(
+            "{}/api/v1/rounds/{}/appeals/{id}/decision",
+            app.base, s.round
+        ))
+        .bearer_auth(&lead.1)
+        .header("If-Match", &tag)
+        .json(&json!({ "outcome": "upheld", "score": "18", "reason": "复核确认问题归纳全面" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 200);
+    let r = app
+        .post(
+            &format!("/api/v1/rounds/{}/publish", s.round),
+            Some(ADMIN),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/rounds/{}", s.round),
+            Some(ADMIN),
+            Some(json!({ "public_results": true, "reason": "公开结果" })),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let viewer = body(
+        app.post("/api/v1/tokens", Some(ADMIN), json!({ "role": "viewer" }))
+            .await,
+    )
+    .await;
+    let viewer = viewer["token"].as_str().expect("token").to_string();
+
+    let round = s.round;
+    let mut read = Vec::new();
+    for (who, token) in [
+        ("君山", Some(s.junshan.as_str())),
+        ("查看者", Some(viewer.as_str())),
+        ("公众", None),
+    ] {
+        let mut paths = vec![
+            format!("/api/v1/rounds/{round}/rankings"),
+            format!("/api/v1/rounds/{round}/rankings.csv"),
+            format!("/api/v1/rounds/{round}/publications"),
+            format!("/api/v1/rounds/{round}/publications/1"),
+            format!("/api/v1/rounds/{round}/departments/{JUNSHAN_CODE}/published"),
+            format!("/api/v1/rounds/{round}/departments/{MILUO_CODE}/published"),
+        ];
+        if token.is_some() {
+            paths.extend([
+                format!("/api/v1/rounds/{round}"),
+                "/api/v1/me".to_string(),
+                dept_path(round, JUNSHAN_CODE, "score-sheet"),
+                dept_path(round, JUNSHAN_CODE, "submissions"),
+                dept_path(round, JUNSHAN_CODE, "appeals"),
+                dept_path(round, JUNSHAN_CODE, "audit"),
+            ]);
+        }
+        for path in paths {
+            let r = app.get(&path, token).await;
+            let status = r.status();
+            let text = r.text().await.unwrap_or_default();
+            if status.is_success() {
+                read.push(format!("{who} {path}"));
+            }
+            for name in names {
+                assert!(!text.contains(name), "{who} reads {name} at {path}: {text}");
+            }
+            assert!(
+                !text.contains("reviewer_id"),
+                "{who} reads a reviewer id at {path}: {text}"
+            );
+        }
+    }
+    // the walk read what matters, and the averaged reason names the reviewers by label
+    for must in ["君山 /api/v1/rounds", "公众 /api/v1/rounds"] {
+        assert!(read.iter().any(|r| r.starts_with(must)), "{read:?}");
+    }
+    let published = body(
+        app.get(
+            &format!("/api/v1/rounds/{round}/departments/{JUNSHAN_CODE}/published"),
+            Some(s.junshan.as_str()),
+        )
+        .await,
+    )
+    .await;
+    assert!(published["sheet"].is_object(), "{published}");
+    let reason = item(&published["sheet"], "suggestions")["judgment"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reason.contains("评审专家1：建议较全面") && reason.contains("评审专家2：建议较全面"),
+        "{reason}"
+    );
+    let dept = sheet(&app, round, JUNSHAN_CODE, &s.junshan).await;
+    assert_eq!(
+        item(&dept, "suggestions")["judgment"]["reason"],
+        reason.as_str()
+    );
+    app.stop().await;
+});

@@ -31,7 +31,7 @@ impl Service {
         round: &Round,
         names: &HashMap<String, (String, String)>,
     ) -> ServiceResult<HashMap<String, PreparedSheet>> {
-        let scored = self.score_each(round, |r| {
+        let scored = self.score_each_as(round, true, |r| {
             let missing = pending(&r);
             if !missing.is_empty() {
                 return Ok(Err(missing));

@@ -2,6 +2,7 @@
 //! overrides, all written under If-Match; and the round's review status.
 
 use super::text::FreeText as _;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -184,6 +185,8 @@ pub(super) fn checked(
 struct Pinned<'a> {
     rubric: Arc<Rubric>,
     calendar: &'a WorkCalendar,
+    /// Set for what departments and the public read: reviewers by label, never by name.
+    numbering: Option<Arc<BTreeMap<i64, usize>>>,
     /// Of the rubric, the calendar and the deadline: a stored sheet with it is reused.
     fingerprint: &'a str,
 }
@@ -195,6 +198,17 @@ impl Service {
         caller: &Caller,
         round_id: i64,
         code: &str,
+    ) -> ServiceResult<Reviewed> {
+        self.reviewed_as(caller, round_id, code, false)
+    }
+
+    /// [`Service::reviewed`], with reviewers unnamed by construction when `anonymise`.
+    pub(super) fn reviewed_as(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+        anonymise: bool,
     ) -> ServiceResult<Reviewed> {
         let round = self.department_in_round(caller, round_id, code)?;
         let one = [code.to_string()];
@@ -214,6 +228,7 @@ impl Service {
         let pinned = Pinned {
             rubric,
             calendar: &calendar,
+            numbering: self.numbering_if(anonymise, round_id)?,
             fingerprint: &fingerprint,
         };
         self.score_reviewed(Arc::new(round), &pinned, submission, rows)
@@ -228,7 +243,10 @@ impl Service {
         submission: SubmissionRow,
         rows: ReviewRows,
     ) -> ServiceResult<Reviewed> {
-        let ledger = ledger(&rows)?;
+        let ledger = match &pinned.numbering {
+            Some(n) => ledger(&rows)?.anonymised(n),
+            None => ledger(&rows)?,
+        };
         let rubric = pinned.rubric.clone();
         let result = if submission.scored_with == pinned.fingerprint {
             review::sheet_from(
@@ -268,6 +286,20 @@ impl Service {
         R: Send,
         F: Fn(Reviewed) -> ServiceResult<R> + Sync,
     {
+        self.score_each_as(round, false, f)
+    }
+
+    /// [`Service::score_each`], with reviewers unnamed by construction when `anonymise`.
+    pub(super) fn score_each_as<R, F>(
+        &self,
+        round: &Round,
+        anonymise: bool,
+        f: F,
+    ) -> ServiceResult<Vec<R>>
+    where
+        R: Send,
+        F: Fn(Reviewed) -> ServiceResult<R> + Sync,
+    {
         let round_id = round.id;
         let round = Arc::new(round.clone());
         let rubric = self.pinned_rubric(round_id)?;
@@ -276,6 +308,7 @@ impl Service {
         let pinned = Pinned {
             rubric,
             calendar: &calendar,
+            numbering: self.numbering_if(anonymise, round_id)?,
             fingerprint: &fingerprint,
         };
         let codes = self.store.submitted_departments(round_id)?;
@@ -301,6 +334,22 @@ impl Service {
             }
             Ok(out)
         })
+    }
+
+    /// The round's numbering of its reviewers (by id, over its assignments, which are fixed
+    /// once results are released), when `anonymise`.
+    fn numbering_if(
+        &self,
+        anonymise: bool,
+        round_id: i64,
+    ) -> ServiceResult<Option<Arc<BTreeMap<i64, usize>>>> {
+        if !anonymise {
+            return Ok(None);
+        }
+        let assigned = self.store.assignments(round_id, None)?;
+        Ok(Some(Arc::new(review::numbering(
+            assigned.iter().map(|(a, _)| a.reviewer_id),
+        ))))
     }
 
     /// The current submissions of a page of departments, each with its review rows.

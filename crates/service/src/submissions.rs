@@ -21,7 +21,7 @@ use kaoping_store::{
 };
 
 /// How a department reads the reviewers who judged it: as the panel, never by name.
-pub(super) const PANEL: &str = "评审组";
+pub(super) use kaoping_domain::review::PANEL;
 
 /// An evidence file as uploaded.
 #[derive(Debug, Clone)]
@@ -375,7 +375,8 @@ impl Service {
         code: &str,
     ) -> ServiceResult<(ScoreSheet, String)> {
         self.readable_department(caller, round_id, code)?;
-        let r = self.reviewed(caller, round_id, code)?;
+        let outside = matches!(caller.role, Role::Department | Role::Viewer);
+        let r = self.reviewed_as(caller, round_id, code, outside)?;
         let released = matches!(r.round.state, RoundState::Released | RoundState::Published);
         let etag = r.sheet_etag();
         Ok(match caller.role {
@@ -520,14 +521,12 @@ impl Service {
     }
 }
 
-/// The sheet as a department reads it: reasons kept, reviewers unnamed.
+/// The sheet as a department reads it, scored from an anonymised ledger (its reviews already
+/// name 评审专家N): every judgment and correction signed by the 评审组.
 pub(super) fn anonymous(mut sheet: ScoreSheet) -> ScoreSheet {
     for item in &mut sheet.items {
         if let Some(j) = &mut item.judgment {
             j.by = PANEL.into();
-            for (n, r) in j.reviews.iter_mut().enumerate() {
-                r.by = format!("评审专家{}", n + 1);
-            }
         }
         if let Some(o) = &mut item.override_ {
             o.by = PANEL.into();

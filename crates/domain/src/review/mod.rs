@@ -2,6 +2,7 @@
 //! (复核) make each item's score, and the audit log replayed into that state. Pure: the service
 //! loads a [`Ledger`] from the store, a test rebuilds one from the audit log, both score it here.
 
+mod anonymity;
 mod replay;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use crate::model::{ItemStatus, Judgment, JudgmentBasis, Override, ReviewScore, S
 use crate::rubric::Rubric;
 use crate::scoring::{self, JudgmentError, ScoringInput};
 
+pub use anonymity::{numbering, reviewer_label, PANEL};
 pub use replay::{replay, AuditAction, AuditEntry, JudgmentEntry, ReviewerEntry};
 
 /// The last word on an item, which no reviewer's judgment changes afterwards.
