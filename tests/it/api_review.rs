@@ -1327,3 +1327,102 @@ on_both!(no_reviewer_name_reaches_departments_or_the_public, |app| {
     );
     app.stop().await;
 });
+
+/// Expects 409 conflict_of_interest whose message says `says`.
+async fn refused_as_conflict(r: Response, says: &str) {
+    let e = assert_error(r, 409, "conflict_of_interest").await;
+    let message = e["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains(says), "{e}");
+}
+
+on_both!(
+    conflicts_follow_the_department_tree_and_a_judging_lead_cannot_decide,
+    |app| {
+        // 君山 (430611001) with a subordinate unit 430611002, both in one round
+        let junshan = app.department(JUNSHAN_CODE, "岳阳市君山区数据局").await;
+        let unit = json!({ "code": "430611002", "name": "君山区数据中心", "category": "县区", "parent": JUNSHAN_CODE });
+        assert_eq!(
+            app.post("/api/v1/departments", Some(ADMIN), unit)
+                .await
+                .status(),
+            201
+        );
+        let centre = issue(&app, "department", Some("430611002")).await["token"]
+            .as_str()
+            .expect("token")
+            .to_string();
+        let round = app.round(AHEAD, &[JUNSHAN_CODE, "430611002"]).await;
+        submit_ok(&app, round, &junshan, JUNSHAN).await;
+        submit_ok(
+            &app,
+            round,
+            &centre,
+            &edited(JUNSHAN, |p| p["department"]["code"] = json!("430611002")),
+        )
+        .await;
+        app.post(
+            &format!("/api/v1/rounds/{round}/close"),
+            Some(ADMIN),
+            json!({}),
+        )
+        .await;
+        let own = reviewer(&app, "君山评审", Some(JUNSHAN_CODE), false).await;
+        reviewer(&app, "外区评审", None, false).await;
+        reviewer(&app, "第三评审", None, false).await;
+        let lead = reviewer(&app, "复核组长", None, true).await;
+
+        // a reviewer of 君山 is refused its subordinate unit, by hand and by auto-assignment
+        refused_as_conflict(assign(&app, round, "430611002", own.0).await, "下属单位").await;
+        let auto = body(
+            app.post(
+                &format!("/api/v1/rounds/{round}/assignments/auto"),
+                Some(ADMIN),
+                json!({ "per_submission": 2 }),
+            )
+            .await,
+        )
+        .await;
+        for a in auto["created"].as_array().expect("created") {
+            assert_ne!(
+                a["reviewer"], own.0,
+                "auto-assigned across the tree: {auto}"
+            );
+        }
+
+        // the lead judges an item of 君山, then may not reconcile it
+        let s = Setup {
+            round,
+            jia: own.clone(),
+            yi: own.clone(),
+            bing: own,
+            lead: lead.clone(),
+            junshan,
+            miluo: centre,
+        };
+        assert_eq!(
+            assign(&app, round, JUNSHAN_CODE, lead.0).await.status(),
+            201
+        );
+        judge(
+            &app,
+            &s,
+            JUNSHAN_CODE,
+            "problems",
+            &lead,
+            json!({ "score": "16", "reason": "问题覆盖三个方面" }),
+        )
+        .await;
+        let path = item_path(round, JUNSHAN_CODE, "decisions", "problems");
+        let tag = etag(&app, round, JUNSHAN_CODE, "problems", &lead.1).await;
+        let r = put(
+            &app,
+            &path,
+            &lead.1,
+            Some(&tag),
+            json!({ "score": "15", "reason": "组长裁定：问题归纳尚可" }),
+        )
+        .await;
+        refused_as_conflict(r, "另一位组长或管理员").await;
+        app.stop().await;
+    }
+);

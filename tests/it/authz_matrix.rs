@@ -952,7 +952,7 @@ on_both!(
         let own = app.department(JUNSHAN_CODE, "岳阳市君山区数据局").await;
         let round = app.round(AHEAD, &[JUNSHAN_CODE]).await;
         submit_ok(&app, round, &own, JUNSHAN).await;
-        let (id, lead) = reviewer(&app, "组长张三", None, true).await;
+        let (id, lead) = reviewer(&app, "组长李四", None, true).await;
         let r = app
             .post(
                 &format!("/api/v1/rounds/{round}/assignments"),
@@ -987,13 +987,13 @@ on_both!(
             )
             .await;
         let appeal = ok(r, "appeal").await["id"].as_i64().expect("appeal id");
-        let r = app
-            .post(
-                &format!("/api/v1/rounds/{round}/appeals/{appeal}/decision"),
-                Some(&lead),
-                json!({ "outcome": "rejected", "reason": "原评分有据" }),
-            )
-            .await;
+        let decide = format!("/api/v1/rounds/{round}/appeals/{appeal}/decision");
+        let decision = json!({ "outcome": "rejected", "reason": "原评分有据" });
+        // the lead judged the item: another lead decides its appeal
+        let r = app.post(&decide, Some(&lead), decision.clone()).await;
+        assert_eq!(r.status(), 409);
+        let (_, other) = reviewer(&app, "组长张三", None, true).await;
+        let r = app.post(&decide, Some(&other), decision).await;
         assert_eq!(ok(r, "decide").await["decided_by"], "组长张三");
         for path in [appeals.clone(), format!("/api/v1/rounds/{round}/appeals")] {
             let seen = ok(app.get(&path, Some(&own)).await, "own appeals").await;

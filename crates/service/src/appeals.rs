@@ -287,7 +287,7 @@ impl Service {
             .find(|(a, _)| a.id == appeal_id)
             .map(|(a, _)| a)
             .ok_or_else(|| ServiceError::NotFound(format!("appeal {appeal_id} does not exist")))?;
-        let by = self.lead_or_admin(caller, &found.department_code)?;
+        let by = self.lead_or_admin(caller, round_id, &found.department_code, &found.item)?;
         if found.state != "pending" {
             return Err(ServiceError::Conflict(format!(
                 "appeal {appeal_id} is already {}",

@@ -10,6 +10,7 @@ use super::review_views::{
 };
 use super::views::RoundState;
 use super::{Caller, Role, Service, ServiceError, ServiceResult};
+use kaoping_domain::review::Organisation;
 use kaoping_domain::review::{AuditAction, ItemProgress, JudgmentEntry, ReviewerEntry};
 use kaoping_store::{from_micros, micros, AssignmentRow, ConflictRow, ReviewerRow};
 
@@ -99,22 +100,55 @@ impl Service {
             .ok_or_else(|| ServiceError::Forbidden(format!("reviewer {id} does not exist")))
     }
 
-    /// Refuses a reviewer who belongs to the department or declared a conflict with it.
-    pub(super) fn refuse_conflict(&self, me: &ReviewerRow, code: &str) -> ServiceResult<()> {
-        if me.department_code.as_deref() == Some(code) {
+    /// Refuses a reviewer whose own unit is the department, above or below it in the
+    /// department tree (within the round's rubric's `conflict_depth`), or who declared a
+    /// conflict with it.
+    pub(super) fn refuse_conflict(
+        &self,
+        me: &ReviewerRow,
+        round_id: i64,
+        code: &str,
+    ) -> ServiceResult<()> {
+        let depth = self.pinned_rubric(round_id)?.review.conflict_depth;
+        let organisation = self.organisation()?;
+        self.refuse_conflict_in(me, &organisation, depth, code, &self.store.conflicts()?)
+    }
+
+    /// The department tree, for conflicts of interest.
+    pub(super) fn organisation(&self) -> ServiceResult<Organisation> {
+        Ok(Organisation::new(
+            self.store
+                .departments()?
+                .into_iter()
+                .map(|d| (d.code, d.parent_code)),
+        ))
+    }
+
+    /// [`Service::refuse_conflict`] against a tree and conflicts already read.
+    fn refuse_conflict_in(
+        &self,
+        me: &ReviewerRow,
+        organisation: &Organisation,
+        depth: u8,
+        code: &str,
+        conflicts: &[ConflictRow],
+    ) -> ServiceResult<()> {
+        if let Some(why) = me
+            .department_code
+            .as_deref()
+            .and_then(|unit| organisation.relation(unit, code, depth))
+        {
             return Err(ServiceError::ConflictOfInterest(format!(
-                "reviewer {} belongs to department {code}",
+                "评审专家 {} 须回避 {code}：{why}",
                 me.name
             )));
         }
-        if let Some(c) = self
-            .store
-            .conflicts()?
-            .into_iter()
+        if let Some(c) = conflicts
+            .iter()
             .find(|c| c.reviewer_id == me.id && c.department_code == code)
         {
             return Err(ServiceError::ConflictOfInterest(format!(
-                "reviewer {} declared a conflict of interest with department {code}: {}",
+                "评审专家 {} 已申报与 {code} 存在利害关系，须回避：{}",
                 me.name, c.reason
             )));
         }
@@ -238,6 +272,7 @@ impl Service {
         let reviewer = self.store.reviewer(input.reviewer)?.ok_or_else(|| {
             ServiceError::NotFound(format!("reviewer {} does not exist", input.reviewer))
         })?;
+        self.refuse_conflict(&reviewer, round_id, &input.department)?;
         let row = AssignmentRow {
             round_id,
             department_code: input.department.clone(),
@@ -269,6 +304,8 @@ impl Service {
         let wanted = usize::try_from(wanted).unwrap_or(2);
         let reviewers = self.store.reviewers()?;
         let conflicts = self.store.conflicts()?;
+        let organisation = self.organisation()?;
+        let depth = self.pinned_rubric(round_id)?.review.conflict_depth;
         let existing = self.store.assignments(round_id, None)?;
         let mut load: BTreeMap<i64, usize> = reviewers.iter().map(|r| (r.id, 0)).collect();
         for (a, _) in &existing {
@@ -286,11 +323,9 @@ impl Service {
                 let pick = reviewers
                     .iter()
                     .filter(|r| !have.contains(&r.id))
-                    .filter(|r| r.department_code.as_deref() != Some(code.as_str()))
                     .filter(|r| {
-                        !conflicts
-                            .iter()
-                            .any(|c| c.reviewer_id == r.id && &c.department_code == code)
+                        self.refuse_conflict_in(r, &organisation, depth, code, &conflicts)
+                            .is_ok()
                     })
                     .min_by_key(|r| (load.get(&r.id).copied().unwrap_or(0), r.id));
                 let Some(r) = pick else { break };

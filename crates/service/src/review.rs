@@ -381,7 +381,7 @@ impl Service {
             Role::Admin => Ok(true),
             Role::Reviewer => {
                 let me = self.me_reviewer(caller)?;
-                self.refuse_conflict(&me, code)?;
+                self.refuse_conflict(&me, round_id, code)?;
                 if me.lead {
                     return Ok(true);
                 }
@@ -551,7 +551,7 @@ impl Service {
     ) -> ServiceResult<ItemReview> {
         caller.require(&[Role::Reviewer])?;
         let me = self.me_reviewer(caller)?;
-        self.refuse_conflict(&me, code)?;
+        self.refuse_conflict(&me, round_id, code)?;
         input.check_text()?;
         let assigned = self
             .store
@@ -631,7 +631,7 @@ impl Service {
         input: JudgmentIn,
         if_match: Option<&str>,
     ) -> ServiceResult<ItemReview> {
-        let by = self.lead_or_admin(caller, code)?;
+        let by = self.lead_or_admin(caller, round_id, code, item)?;
         input.check_text()?;
         let r = self.reviewed(caller, round_id, code)?;
         Self::require_closed(&r.round)?;
@@ -789,8 +789,15 @@ impl Service {
         )?)
     }
 
-    /// The name a lead reviewer or admin decides under; refuses others and conflicts.
-    pub(super) fn lead_or_admin(&self, caller: &Caller, code: &str) -> ServiceResult<String> {
+    /// The name a lead reviewer or admin decides `item` of `code` under; refuses others,
+    /// conflicts, and a lead who judged the item themself (another lead or an admin decides).
+    pub(super) fn lead_or_admin(
+        &self,
+        caller: &Caller,
+        round_id: i64,
+        code: &str,
+        item: &str,
+    ) -> ServiceResult<String> {
         match caller.role {
             Role::Admin => Ok(caller.actor()),
             Role::Reviewer => {
@@ -801,7 +808,20 @@ impl Service {
                         me.name
                     )));
                 }
-                self.refuse_conflict(&me, code)?;
+                self.refuse_conflict(&me, round_id, code)?;
+                let one = [code.to_string()];
+                let judged = self
+                    .store
+                    .review_rows(round_id, Some(&one))?
+                    .judgments
+                    .iter()
+                    .any(|(j, _)| j.reviewer_id == me.id && j.item == item);
+                if judged {
+                    return Err(ServiceError::ConflictOfInterest(format!(
+                        "组长 {} 本人评过 {code} 的 {item}，不能再裁定：须由另一位组长或管理员裁定",
+                        me.name
+                    )));
+                }
                 Ok(me.name)
             }
             _ => Err(ServiceError::Forbidden(format!(

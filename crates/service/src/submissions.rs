@@ -199,7 +199,7 @@ impl Service {
         let r = self.department_in_round(caller, round_id, code)?;
         if caller.role == Role::Reviewer {
             let me = self.me_reviewer(caller)?;
-            self.refuse_conflict(&me, code)?;
+            self.refuse_conflict(&me, round_id, code)?;
         }
         Ok(r)
     }

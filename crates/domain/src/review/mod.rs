@@ -3,6 +3,7 @@
 //! loads a [`Ledger`] from the store, a test rebuilds one from the audit log, both score it here.
 
 mod anonymity;
+mod conflicts;
 mod replay;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use crate::rubric::Rubric;
 use crate::scoring::{self, JudgmentError, ScoringInput};
 
 pub use anonymity::{numbering, reviewer_label, PANEL};
+pub use conflicts::Organisation;
 pub use replay::{replay, AuditAction, AuditEntry, JudgmentEntry, ReviewerEntry};
 
 /// The last word on an item, which no reviewer's judgment changes afterwards.

@@ -82,12 +82,21 @@ pub struct ReviewRules {
     #[serde(with = "decimal::lenient")]
     #[schema(value_type = String)]
     pub double_review_threshold: Decimal,
+    /// 回避: how many levels up and down the department tree a reviewer's own unit conflicts
+    /// (1: its parent and its direct subordinates).
+    #[serde(default = "default_conflict_depth")]
+    pub conflict_depth: u8,
+}
+
+fn default_conflict_depth() -> u8 {
+    1
 }
 
 impl Default for ReviewRules {
     fn default() -> Self {
         ReviewRules {
             double_review_threshold: Decimal::TWO,
+            conflict_depth: default_conflict_depth(),
         }
     }
 }
