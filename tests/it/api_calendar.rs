@@ -283,5 +283,12 @@ on_both!(coverage_left_is_measured_and_warned_of, |app| {
     );
     assert_eq!(december.get("/readyz", None).await.status(), 200);
     december.stop().await;
+    // past the end, the warning says it has run out
+    let january = app.beside(at("2027-01-05T09:00:00+08:00"));
+    let cal = body(january.get("/api/v1/calendar", Some(ADMIN)).await).await;
+    assert_eq!(cal["days_left"], -5);
+    let warning = cal["warning"].as_str().unwrap_or_default();
+    assert!(warning.contains("已于 2026-12-31 到期"), "{warning}");
+    january.stop().await;
     app.stop().await;
 });

@@ -66,6 +66,8 @@ async fn rich_round(app: &TestApp) -> i64 {
     let (bing_id, bing) = reviewer(app, "丙", None, true).await;
     let (yi_id, yi) = reviewer(app, "乙", Some(AUDIT_CODE), false).await;
     let (jia_id, _) = reviewer(app, "甲", None, false).await;
+    // a second lead, who judged nothing, reconciles (a lead who judged the item may not)
+    let (_, ding) = reviewer(app, "丁", None, true).await;
     let round = app
         .round(AHEAD, &[JUNSHAN_CODE, MILUO_CODE, ABSENT_CODE])
         .await;
@@ -148,10 +150,10 @@ async fn rich_round(app: &TestApp) -> i64 {
     let b = json!({ "score": "10", "reason": "问题未归纳，原因分析不足" });
     let r = send(app, Method::PUT, &path, &yi, &tag, b).await;
     created(r, "乙's second judgment").await;
-    let tag = etag(app, &path, &bing).await;
+    let tag = etag(app, &path, &ding).await;
     let b = json!({ "score": "16", "reason": "组长裁定：问题覆盖三个方面" });
     let path = dept_path(round, JUNSHAN_CODE, "decisions/problems");
-    let r = send(app, Method::PUT, &path, &bing, &tag, b).await;
+    let r = send(app, Method::PUT, &path, &ding, &tag, b).await;
     created(r, "reconciliation").await;
     // an admin corrects an automatic item
     let sheet_path = dept_path(round, JUNSHAN_CODE, "score-sheet");
@@ -584,12 +586,12 @@ async fn a_round_moves_sqlite_to_postgres_to_sqlite_with_nothing_lost() {
         "the resubmitted one stays as history"
     );
     assert_eq!(len("departments"), 5, "with the parent and 乙's department");
-    assert_eq!(len("reviewers"), 3, "甲 is in it through his conflict");
+    assert_eq!(len("reviewers"), 4, "甲 is in it through his conflict, 丁 through his decision");
     assert_eq!(len("reviewer_conflicts"), 2);
     assert_eq!(len("appeals"), 2);
     assert_eq!(len("publications"), 2);
     assert!(len("resolutions") >= 3, "override, reconciliation, appeal");
-    assert_eq!(len("tokens"), 5, "admin, two departments, two reviewers");
+    assert_eq!(len("tokens"), 6, "admin, two departments, three reviewers");
     let kinds: Vec<&str> = av["resolutions"]
         .as_array()
         .expect("resolutions")
@@ -778,8 +780,8 @@ async fn departments_and_reviewers_already_there_are_reused_or_the_import_is_ref
         .expect("reviewer");
     let (_, said) = import(&same.url(), &file);
     assert!(said.contains("5 (4 created, 1 already here)"), "{said}");
-    assert!(said.contains("3 (2 created, 1 already here)"), "{said}");
-    assert_eq!(store.reviewers().expect("reviewers").len(), 4);
+    assert!(said.contains("4 (3 created, 1 already here)"), "{said}");
+    assert_eq!(store.reviewers().expect("reviewers").len(), 5);
 
     // 汨罗's code is here under another name: refused, naming it, nothing written
     let other = TestDb::create(Backend::Sqlite).expect("sqlite db");

@@ -244,11 +244,17 @@ impl Service {
         let calendar = self.calendar_at(revision)?;
         let (start, end) = calendar.coverage();
         let days_left = (end - shanghai_date(self.now())).num_days();
+        let next = end.year() + 1;
         let warning = (days_left < COVERAGE_WARNING_DAYS).then(|| {
-            format!(
-                "工作日历只覆盖到 {end}（还剩 {days_left} 天）：国务院办公厅公布 {} 年节假日安排后请尽快导入",
-                (end.year() + 1)
-            )
+            if days_left < 0 {
+                format!(
+                    "工作日历已于 {end} 到期：此后的日期无法计算工作日，请立即导入国务院办公厅公布的 {next} 年节假日安排"
+                )
+            } else {
+                format!(
+                    "工作日历只覆盖到 {end}（还剩 {days_left} 天）：国务院办公厅公布 {next} 年节假日安排后请尽快导入"
+                )
+            }
         });
         let set_by = |y: i32| {
             changes
