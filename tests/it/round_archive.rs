@@ -586,7 +586,11 @@ async fn a_round_moves_sqlite_to_postgres_to_sqlite_with_nothing_lost() {
         "the resubmitted one stays as history"
     );
     assert_eq!(len("departments"), 5, "with the parent and 乙's department");
-    assert_eq!(len("reviewers"), 4, "甲 is in it through his conflict, 丁 through his decision");
+    assert_eq!(
+        len("reviewers"),
+        4,
+        "甲 is in it through his conflict, 丁 through his decision"
+    );
     assert_eq!(len("reviewer_conflicts"), 2);
     assert_eq!(len("appeals"), 2);
     assert_eq!(len("publications"), 2);
