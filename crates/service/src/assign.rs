@@ -110,11 +110,23 @@ impl Service {
         code: &str,
     ) -> ServiceResult<()> {
         let depth = self.pinned_rubric(round_id)?.review.conflict_depth;
-        let organisation = self.organisation()?;
+        // a single check needs only the units above the two departments, not the whole table
+        let mut chains = Vec::new();
+        for start in me.department_code.iter().map(String::as_str).chain([code]) {
+            let mut at = start.to_string();
+            for _ in 0..depth {
+                let Some(parent) = self.store.department(&at)?.and_then(|d| d.parent_code) else {
+                    break;
+                };
+                chains.push((at, Some(parent.clone())));
+                at = parent;
+            }
+        }
+        let organisation = Organisation::new(chains);
         self.refuse_conflict_in(me, &organisation, depth, code, &self.store.conflicts()?)
     }
 
-    /// The department tree, for conflicts of interest.
+    /// The whole department tree, for checking many reviewers against many departments.
     pub(super) fn organisation(&self) -> ServiceResult<Organisation> {
         Ok(Organisation::new(
             self.store
