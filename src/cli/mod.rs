@@ -718,6 +718,7 @@ fn check(args: CheckArgs) -> Result<String, CliError> {
             package: &package,
             deadline: args.deadline,
             received_at: args.submitted_at,
+            timing_note: None,
             judgments: &review.judgments,
             overrides: &review.overrides,
         },

@@ -45,11 +45,7 @@ async fn open_2027_round(app: &TestApp) -> reqwest::Response {
 }
 
 fn timeliness(sheet: &Value) -> Value {
-    sheet["items"]
-        .as_array()
-        .and_then(|a| a.iter().find(|i| i["code"] == "timeliness"))
-        .cloned()
-        .expect("a timeliness item")
+    sheet_item(sheet, "timeliness")
 }
 
 on_both!(

@@ -307,6 +307,15 @@ fn matrix() -> Vec<Row> {
         // ---- review status and the audit log
         row(GET, "/api/v1/rounds/{id}/review", ALL, "401 200 403 403 200 403 403 403 403"),
         row(GET, "/api/v1/rounds/{id}/audit", ALL, "401 200 403 403 403 403 403 403 403"),
+        // 报送时间与延期: the department reads its own; only an admin records, before release
+        row(GET, "/api/v1/rounds/{id}/departments/{code}/timing", ALL,
+            "401 200 403 403 403 403 200 403 403"),
+        row(PUT, "/api/v1/rounds/{id}/departments/{code}/timing", &[Open, Closed],
+            "401 200 403 403 403 403 403 403 403")
+            .json(r#"{"extended_deadline":"2026-12-31","reason":"矩阵：经批准延期"}"#),
+        row(PUT, "/api/v1/rounds/{id}/departments/{code}/timing", &[Released, Published, Public],
+            "401 409 403 403 403 403 403 403 403")
+            .json(r#"{"extended_deadline":"2026-12-31","reason":"矩阵：经批准延期"}"#),
         row(GET, "/api/v1/rounds/{id}/departments/{code}/audit", ALL,
             "401 200 403 403 403 403 403 403 403"),
         // ---- judging: admins, lead reviewers and assigned reviewers look; a reviewer of the

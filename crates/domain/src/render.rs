@@ -108,13 +108,12 @@ pub fn score_sheet(sheet: &ScoreSheet) -> String {
     let mut reviewer = Vec::new();
     for i in &sheet.items {
         if let Some(s) = &i.suggested {
-            reviewer.push(format!(
-                "  {} 建议{}–{}分：{}",
-                i.name,
-                num(s.min),
-                num(s.max),
-                s.reason
-            ));
+            let band = if s.min == s.max {
+                num(s.min)
+            } else {
+                format!("{}–{}", num(s.min), num(s.max))
+            };
+            reviewer.push(format!("  {} 建议{band}分：{}", i.name, s.reason));
         }
         if let Some(h) = &i.hints {
             reviewer.extend(hint_lines(h).into_iter().map(|l| format!("    {l}")));
@@ -130,13 +129,19 @@ pub fn score_sheet(sheet: &ScoreSheet) -> String {
         }
         if let Some(o) = &i.override_ {
             reviewer.push(format!(
-                "  {} 自动{}分，{}更正为{}分：{}",
+                "  {} {}更正为{}分：{}",
                 i.name,
-                i.automatic_score.map(num).unwrap_or_else(|| "—".into()),
                 o.by,
                 num(o.score),
                 o.reason
             ));
+        }
+    }
+    let corrections: Vec<String> = sheet.items.iter().flat_map(correction_lines).collect();
+    if !corrections.is_empty() {
+        let _ = writeln!(out, "\n更正记录（以下为被替代的结果，已不计分）");
+        for l in corrections {
+            let _ = writeln!(out, "{l}");
         }
     }
     if !reviewer.is_empty() {
@@ -157,6 +162,28 @@ pub fn score_sheet(sheet: &ScoreSheet) -> String {
         }
     }
     out
+}
+
+/// What a correction replaced: the earlier result and the deductions that no longer count.
+fn correction_lines(i: &crate::model::ItemScore) -> Vec<String> {
+    let Some(r) = &i.replaced else {
+        return Vec::new();
+    };
+    let was = match r.score {
+        Some(s) => format!("原自动评分{}分", num(s)),
+        None => "原自动建议".to_string(),
+    };
+    let now = i.score.map(num).unwrap_or_else(|| "—".into());
+    let mut lines = vec![format!("  {} {was}，现为{now}分", i.name)];
+    lines.extend(r.deductions.iter().map(|d| {
+        format!(
+            "    原扣{}分（已不计）：{}（{}）",
+            num(d.points),
+            d.reason,
+            d.location
+        )
+    }));
+    lines
 }
 
 fn hint_lines(h: &Hints) -> Vec<String> {

@@ -509,6 +509,20 @@
       const review = [];
       if (it.judgment) review.push(el('div', { text: '评审 ' + (it.judgment.score === null ? '' : it.judgment.score + ' 分：') + it.judgment.reason }));
       if (it.override) review.push(el('div', { text: '调整为 ' + it.override.score + ' 分：' + it.override.reason }));
+      if (it.replaced) {
+        // what the correction replaced, apart from the deductions that count
+        const was = it.replaced.score === null ? '原自动建议' : '原自动评分 ' + it.replaced.score + ' 分';
+        review.push(
+          el('div', { cls: 'replaced' }, [
+            el('div', { text: '更正前：' + was + '（已不计）' }),
+            el(
+              'ul',
+              { cls: 'deductions replaced' },
+              (it.replaced.deductions || []).map((d) => el('li', { text: '原扣 ' + d.points + ' 分：' + d.reason })),
+            ),
+          ]),
+        );
+      }
       const full = it.score !== null && Number(it.score) >= Number(it.max);
       return el('tr', { cls: full ? 'full' : 'lost', data: { item: it.code, score: it.score, max: it.max } }, [
         el('td', {}, [el('span', { text: it.name }), el('span', { cls: 'tag', text: STATUS_NAME[it.status] || it.status })]),

@@ -17,6 +17,7 @@ mod review;
 mod rubrics;
 mod submissions;
 mod throttle;
+mod timing;
 mod webhooks;
 
 use actix_web::{web, HttpResponse};
@@ -89,6 +90,7 @@ impl Modify for BearerAuth {
         webhooks::create_webhook, webhooks::list_webhooks, webhooks::delete_webhook,
         webhooks::list_deliveries, webhooks::retry_delivery,
         calendar::calendar, calendar::revisions, calendar::import, calendar::remove,
+        timing::get_timing, timing::put_timing,
         rubrics::upload, rubrics::list, rubrics::source, rubrics::trial,
         healthz, readyz, observe::metrics,
     ),
@@ -284,6 +286,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, api: &ApiConfig) {
                 .service(
                     resource("/rounds/{id}/departments/{code}/overrides/{item}")
                         .route(web::put().to(review::put_override)),
+                )
+                .service(
+                    resource("/rounds/{id}/departments/{code}/timing")
+                        .route(web::get().to(timing::get_timing))
+                        .route(web::put().to(timing::put_timing)),
                 )
                 .service(
                     resource("/rounds/{id}/departments/{code}/audit")

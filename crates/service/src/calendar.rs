@@ -15,9 +15,8 @@ use kaoping_domain::calendar::{
     identify_notice, read_notice, shanghai_date, Arrangement, CalendarError, DayChange,
     WorkCalendar,
 };
-use kaoping_domain::model::Package;
 use kaoping_domain::review::AuditAction;
-use kaoping_domain::scoring::{self, ScoringInput};
+
 use kaoping_store::{
     from_micros, micros, CalendarChangeRow, NewCalendarChange, RoundDates, SheetUpdate,
     CALENDAR_REMOVE, CALENDAR_SET,
@@ -25,7 +24,6 @@ use kaoping_store::{
 
 use super::audit::{entry, AuditBuild};
 use super::rounds::non_empty;
-use super::submissions::scaled;
 use super::text::{check, Kind};
 use super::{Caller, Role, Service, ServiceError, ServiceResult};
 
@@ -480,8 +478,8 @@ impl Service {
         })
     }
 
-    /// The round's current submissions scored with `calendar` (their reviews are not part of
-    /// the stored automatic sheet).
+    /// Every submission of the round (current and earlier) scored with `calendar` (their
+    /// reviews are not part of the stored automatic sheet).
     fn rescore(&self, round_id: i64, calendar: &WorkCalendar) -> ServiceResult<Vec<SheetUpdate>> {
         let (row, _) = self
             .store
@@ -491,35 +489,9 @@ impl Service {
         let deadline: NaiveDate = row.deadline.parse().map_err(|_| {
             ServiceError::Conflict(format!("round {round_id} has a malformed deadline"))
         })?;
-        let fingerprint = scoring::fingerprint(&rubric, calendar, deadline);
         let codes = self.store.submitted_departments(round_id)?;
-        let mut out = Vec::with_capacity(codes.len());
-        for page in codes.chunks(super::review::SCORING_PAGE) {
-            let rows = self
-                .store
-                .current_submissions_for_scoring(round_id, page, &fingerprint)?;
-            out.extend(super::in_parallel(rows, super::cores(), |s| {
-                let package: Package = serde_json::from_str(&s.package)?;
-                let sheet = scoring::score(
-                    &rubric,
-                    calendar,
-                    ScoringInput {
-                        deadline: Some(deadline),
-                        received_at: Some(from_micros(s.submitted_at)),
-                        ..ScoringInput::package(&package)
-                    },
-                )
-                .map_err(|e| ServiceError::invalid("package", e.to_string()))?;
-                Ok(SheetUpdate {
-                    id: s.id,
-                    score_sheet: serde_json::to_string(&sheet)?,
-                    total_scaled: scaled(sheet.total),
-                    complete: sheet.complete,
-                    scored_with: fingerprint.clone(),
-                })
-            })?);
-        }
-        Ok(out)
+        let timings = self.timings(round_id)?;
+        self.rescore_departments(round_id, (&rubric, calendar), deadline, &timings, &codes)
     }
 }
 

@@ -22,6 +22,7 @@ mod rounds;
 mod rubric_versions;
 mod submissions;
 pub mod text;
+mod timing;
 mod views;
 mod webhooks;
 
@@ -49,6 +50,7 @@ pub use rubric_versions::{
 pub use submissions::{
     DocumentRead, EvidenceUpload, StoredResponse, SubmitRequest, SubmitResponse,
 };
+pub use timing::{DepartmentTimingIn, DepartmentTimingView, ReceiptIn};
 pub use views::*;
 pub use webhooks::{Delivery, DeliveryAttempt, DeliveryState, Webhook, WebhookIn};
 

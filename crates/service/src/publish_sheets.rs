@@ -8,9 +8,7 @@ use super::appeals::not_fully_scored;
 use super::review::pending;
 use super::submissions::anonymous;
 use super::{Round, Service, ServiceResult};
-use kaoping_domain::calendar::shanghai_date;
 use kaoping_domain::ranking::{self, PublishedDepartment};
-use kaoping_store::from_micros;
 
 /// A submitted department's part of a publication.
 pub(super) struct PreparedSheet {
@@ -37,14 +35,12 @@ impl Service {
                 return Ok(Err(missing));
             }
             let code = r.submission.department_code;
-            // against the deadline now, which may have moved since the package came in
-            let late = shanghai_date(from_micros(r.submission.submitted_at)) > round.deadline;
             let sheet = anonymous(r.result.sheet);
             let (name, category) = names
                 .get(&code)
                 .map(|(n, c)| (n.as_str(), c.as_str()))
                 .unwrap_or_default();
-            let department = PublishedDepartment::new(&code, name, category, Some(&sheet), late);
+            let department = PublishedDepartment::new(&code, name, category, Some(&sheet), r.late);
             let reasons = sheet
                 .items
                 .iter()

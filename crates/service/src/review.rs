@@ -2,6 +2,7 @@
 //! overrides, all written under If-Match; and the round's review status.
 
 use super::text::FreeText as _;
+use super::timing::Timings;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use kaoping_domain::review::{
     ResolutionKind, ReviewedSheet,
 };
 use kaoping_domain::rubric::{Rubric, RubricItem, Rule};
-use kaoping_domain::scoring::{self, ScoringInput};
+use kaoping_domain::scoring;
 use kaoping_store::{
     from_micros, micros, ItemChange, JudgmentRow, ResolutionRow, ReviewRows, SubmissionRow,
     Versions,
@@ -35,6 +36,9 @@ pub(super) struct Reviewed {
     pub submission: SubmissionRow,
     pub rows: ReviewRows,
     pub result: ReviewedSheet,
+    /// Received after the deadline that applies to the department (its extension, its
+    /// recorded receipt), as the round stands now.
+    pub late: bool,
 }
 
 impl Reviewed {
@@ -189,6 +193,8 @@ struct Pinned<'a> {
     numbering: Option<Arc<BTreeMap<i64, usize>>>,
     /// Of the rubric, the calendar and the deadline: a stored sheet with it is reused.
     fingerprint: &'a str,
+    /// Extensions and recorded receipts of the round's departments.
+    timings: Timings,
 }
 
 impl Service {
@@ -230,6 +236,7 @@ impl Service {
             calendar: &calendar,
             numbering: self.numbering_if(anonymise, round_id)?,
             fingerprint: &fingerprint,
+            timings: self.timings(round_id)?,
         };
         self.score_reviewed(Arc::new(round), &pinned, submission, rows)
     }
@@ -248,24 +255,37 @@ impl Service {
             None => ledger(&rows)?,
         };
         let rubric = pinned.rubric.clone();
-        let result = if submission.scored_with == pinned.fingerprint {
+        let timing = pinned.timings.of(round.deadline, &submission);
+        // the round's fingerprint, unless the department has its own deadline or receipt
+        let fresh = match pinned.timings.get(&submission.department_code) {
+            None => submission.scored_with == pinned.fingerprint,
+            Some(_) => submission.scored_with == timing.fingerprint(&rubric, pinned.calendar),
+        };
+        let result = if fresh {
             review::sheet_from(
                 &rubric,
                 serde_json::from_str(&submission.score_sheet)?,
                 &ledger,
             )?
         } else {
-            let package: Package = serde_json::from_str(&submission.package)?;
-            review::sheet(
-                &rubric,
-                pinned.calendar,
-                ScoringInput {
-                    deadline: Some(round.deadline),
-                    received_at: Some(from_micros(submission.submitted_at)),
-                    ..ScoringInput::package(&package)
-                },
-                &ledger,
-            )?
+            let package: Package = match submission.package.as_str() {
+                // read without its package (the round's fingerprint held): read it now
+                "" => self
+                    .store
+                    .submissions_with_packages(
+                        round.id,
+                        std::slice::from_ref(&submission.department_code),
+                    )?
+                    .into_iter()
+                    .find(|s| s.id == submission.id)
+                    .map(|s| serde_json::from_str(&s.package))
+                    .transpose()?
+                    .ok_or_else(|| {
+                        ServiceError::NotFound(format!("submission {} is gone", submission.id))
+                    })?,
+                text => serde_json::from_str(text)?,
+            };
+            review::sheet(&rubric, pinned.calendar, timing.input(&package), &ledger)?
         };
         Ok(Reviewed {
             round,
@@ -273,6 +293,7 @@ impl Service {
             submission,
             rows,
             result,
+            late: timing.late(),
         })
     }
 
@@ -310,6 +331,7 @@ impl Service {
             calendar: &calendar,
             numbering: self.numbering_if(anonymise, round_id)?,
             fingerprint: &fingerprint,
+            timings: self.timings(round_id)?,
         };
         let codes = self.store.submitted_departments(round_id)?;
         // the next page is read while this one is scored

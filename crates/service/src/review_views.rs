@@ -1,6 +1,7 @@
 //! What the reviewer workflow takes and gives on the wire.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use kaoping_domain::model::plain;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -122,10 +123,10 @@ pub struct QueueItem {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JudgmentIn {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "plain::unsigned")]
     #[schema(value_type = Option<String>, example = "16")]
     pub score: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "plain::unsigned_list")]
     #[schema(value_type = Option<Vec<String>>)]
     pub sub_scores: Option<Vec<Decimal>>,
     #[serde(default)]
@@ -241,10 +242,10 @@ pub struct AppealIn {
 pub struct AppealDecisionIn {
     pub outcome: AppealOutcome,
     /// The new score (upheld); sub-scores for indicator_quality.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "plain::unsigned")]
     #[schema(value_type = Option<String>)]
     pub score: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "plain::unsigned_list")]
     #[schema(value_type = Option<Vec<String>>)]
     pub sub_scores: Option<Vec<Decimal>>,
     #[schema(max_length = 2000)]

@@ -311,14 +311,30 @@ impl Service {
         };
         let now = micros(self.now());
         let before = self.store.round(id)?.map(|(r, _)| settings(&r));
-        let row = self
-            .store
-            .transition_round(id, &[current.state.as_str()], change, |r| {
+        // a new deadline scores every submission again in the same transaction, so that the
+        // history's lateness and totals, the sheets and the rankings agree
+        let sheets = match input.deadline {
+            Some(deadline) if deadline != current.deadline => {
+                let rubric = self.pinned_rubric(id)?;
+                let calendar = self.calendar_at(calendar_revision)?;
+                let codes = self.store.submitted_departments(id)?;
+                let timings = self.timings(id)?;
+                self.rescore_departments(id, (&rubric, &calendar), deadline, &timings, &codes)?
+            }
+            _ => Vec::new(),
+        };
+        let row = self.store.transition_round_rescored(
+            id,
+            &[current.state.as_str()],
+            change,
+            &sheets,
+            |r| {
                 vec![entry(caller, now, id, AuditAction::RoundSettings)
                     .before(&before)
                     .after(&settings(r))
                     .reason(input.reason.trim())]
-            })?;
+            },
+        )?;
         self.forget_head(id);
         round(&row, current.departments)
     }

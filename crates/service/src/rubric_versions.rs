@@ -13,7 +13,6 @@ use kaoping_domain::model::Package;
 use kaoping_domain::ranking::{self, PublishedDepartment, Snapshot};
 use kaoping_domain::review;
 use kaoping_domain::rubric::Rubric;
-use kaoping_domain::scoring::ScoringInput;
 use kaoping_store::{from_micros, micros, RubricVersionRow};
 
 use super::review::{ledger, SCORING_PAGE};
@@ -218,6 +217,7 @@ impl Service {
         let calendar = self.calendar_at(round.calendar_revision)?;
         let names = self.department_names()?;
         let codes = self.store.submitted_departments(round_id)?;
+        let timings = self.timings(round_id)?;
         let mut old = Vec::with_capacity(codes.len());
         let mut new = Vec::with_capacity(codes.len());
         let mut errors = HashMap::new();
@@ -234,11 +234,8 @@ impl Service {
                 let r = rows.remove(&s.department_code).unwrap_or_default();
                 let ledger = ledger(&r)?;
                 let package: Package = serde_json::from_str(&s.package)?;
-                let input = ScoringInput {
-                    deadline: Some(round.deadline),
-                    received_at: Some(from_micros(s.submitted_at)),
-                    ..ScoringInput::package(&package)
-                };
+                let timing = timings.of(round.deadline, &s);
+                let input = timing.input(&package);
                 let (name, category) = names.get(&s.department_code).cloned().unwrap_or_default();
                 let code = s.department_code.as_str();
                 let was = review::sheet(&before, &calendar, input, &ledger)?;
@@ -247,7 +244,7 @@ impl Service {
                     &name,
                     &category,
                     Some(&was.sheet),
-                    s.late,
+                    timing.late(),
                 ));
                 let now = match review::sheet(&after, &calendar, input, &ledger) {
                     Ok(sheet) => Some(sheet.sheet),
@@ -261,7 +258,7 @@ impl Service {
                     &name,
                     &category,
                     now.as_ref(),
-                    s.late,
+                    timing.late(),
                 ));
             }
         }

@@ -11,10 +11,9 @@ use super::package_files::{format_name, unreadable, FileRead};
 use super::rounds::round;
 use super::views::{EvidenceView, RoundState, SubmissionView};
 use super::{sha256_hex, Caller, Role, Service, ServiceError, ServiceResult};
-use kaoping_domain::calendar::shanghai_date;
 use kaoping_domain::model::{Package, ScoreSheet};
 use kaoping_domain::review::AuditAction;
-use kaoping_domain::scoring::{self, ScoringInput};
+use kaoping_domain::scoring::{self, Timing};
 use kaoping_store::{
     from_micros, micros, EvidenceMeta, IdempotencyRecord, NewEvidence, NewSubmission, RoundRow,
     SubmissionRow,
@@ -260,22 +259,27 @@ impl Service {
                 ),
             ));
         }
+        // a figure that cannot be negative (an amount, a rate, a score) is a typing error
+        if let Some(path) = kaoping_domain::model::plain::negative(&serde_json::to_value(&package)?)
+        {
+            return Err(ServiceError::invalid(
+                &path,
+                format!("{path} 是负数：金额、比率、分值不能为负，请更正后重新提交"),
+            ));
+        }
         package.department.code = Some(code.clone());
+        // the sheet names the department as registered, never the package's own free text
+        if let Some(d) = self.store.department(&code)? {
+            package.department.name = d.name;
+        }
         let now = self.now();
         // the server's clock decides when the report was received, never the client
         package.submitted_at = Some(now);
         let rubric = self.round_rubric(round_id, &row.rubric_source)?;
         let calendar = self.calendar_at(row.calendar_revision)?;
-        let sheet = scoring::score(
-            &rubric,
-            &calendar,
-            ScoringInput {
-                deadline: Some(round.deadline),
-                received_at: Some(now),
-                ..ScoringInput::package(&package)
-            },
-        )
-        .map_err(|e| ServiceError::invalid("package", e.to_string()))?;
+        let timing = Timing::received_now(round.deadline, self.timings(round_id)?.get(&code), now);
+        let sheet = scoring::score(&rubric, &calendar, timing.input(&package))
+            .map_err(|e| ServiceError::invalid("package", e.to_string()))?;
         let files = req
             .evidence
             .into_iter()
@@ -291,14 +295,14 @@ impl Service {
             round_id,
             department_code: code,
             submitted_at: micros(now),
-            late: shanghai_date(now) > round.deadline,
+            late: timing.late(),
             package: serde_json::to_string(&package)?,
             score_sheet: sheet_json,
             total_scaled: scaled(sheet.total),
             complete: sheet.complete,
             submitted_by: caller.token_id,
             source_name: req.source_name,
-            scored_with: kaoping_domain::scoring::fingerprint(&rubric, &calendar, round.deadline),
+            scored_with: timing.fingerprint(&rubric, &calendar),
         };
         let idempotency = req.idempotency_key.as_deref().map(|key| IdempotencyRecord {
             token_id: caller.token_id,
@@ -550,7 +554,7 @@ mod tests {
         let sheet = scoring::score(
             &rubric,
             WorkCalendar::embedded(),
-            ScoringInput::package(&package),
+            scoring::ScoringInput::package(&package),
         )
         .expect("scored");
         let row = SubmissionRow {

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use super::schema::{audit_log, calendar_changes, rounds, rubric_versions, submissions};
-use super::{with_conn, write_tx, NewAudit, Store, StoreError, StoreResult};
+use super::{with_conn, write_sheets, write_tx, NewAudit, Store, StoreError, StoreResult};
 
 /// `calendar_changes.action`: the arrangement replaces the year's.
 pub const CALENDAR_SET: &str = "set";
@@ -54,7 +54,7 @@ pub struct RoundDates {
     pub last_received: Option<i64>,
 }
 
-/// A current submission's automatic sheet scored again (with a changed calendar).
+/// A submission's automatic sheet scored again (with a changed calendar, deadline or receipt).
 #[derive(Debug, Clone, PartialEq, Eq, AsChangeset)]
 #[diesel(table_name = submissions)]
 pub struct SheetUpdate {
@@ -64,6 +64,7 @@ pub struct SheetUpdate {
     pub total_scaled: i64,
     pub complete: bool,
     pub scored_with: String,
+    pub late: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -169,11 +170,7 @@ impl Store {
             diesel::update(rounds::table.filter(rounds::id.eq_any(repin)))
                 .set(rounds::calendar_revision.eq(revision))
                 .execute(c)?;
-            for sheet in sheets {
-                diesel::update(submissions::table.find(sheet.id))
-                    .set(sheet)
-                    .execute(c)?;
-            }
+            write_sheets!(c, sheets);
             diesel::insert_into(audit_log::table)
                 .values(&audit(revision))
                 .execute(c)?;

@@ -15,6 +15,7 @@ mod reviewers;
 mod rounds;
 pub mod schema;
 mod submissions;
+mod timing;
 mod tokens;
 mod webhooks;
 
@@ -42,6 +43,7 @@ pub use submissions::{
     EvidenceMeta, EvidenceRow, IdempotencyRecord, IdempotencyRow, NewEvidence, NewSubmission,
     SubmissionRow,
 };
+pub use timing::DepartmentTimingRow;
 pub use tokens::TokenRow;
 pub use webhooks::{
     AttemptOutcome, AttemptRow, ClaimedDelivery, DeliveryRow, NewAttempt, NewEvent, WebhookRow,
@@ -178,7 +180,17 @@ macro_rules! lock_department {
         }
     };
 }
-pub(crate) use {lock_department, with_conn, write_tx};
+/// Stores sheets scored again (`SheetUpdate`s) inside a transaction.
+macro_rules! write_sheets {
+    ($c:expr, $sheets:expr) => {
+        for sheet in $sheets {
+            diesel::update($crate::schema::submissions::table.find(sheet.id))
+                .set(sheet)
+                .execute($c)?;
+        }
+    };
+}
+pub(crate) use {lock_department, with_conn, write_sheets, write_tx};
 
 impl Store {
     /// Connects to `url` (`postgres://…`, `sqlite://PATH`, or a bare file path for SQLite).

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use super::schema::{departments, round_departments, rounds};
-use super::{with_conn, write_tx, Store, StoreError, StoreResult};
+use super::{with_conn, write_sheets, write_tx, Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = rounds)]
@@ -169,6 +169,19 @@ impl Store {
         change: RoundChange,
         audit: impl Fn(&RoundRow) -> Vec<super::NewAudit>,
     ) -> StoreResult<RoundRow> {
+        self.transition_round_rescored(id, from, change, &[], audit)
+    }
+
+    /// [`Store::transition_round`], storing `sheets` (scored again with the new settings) in
+    /// the same transaction.
+    pub fn transition_round_rescored(
+        &self,
+        id: i64,
+        from: &[&str],
+        change: RoundChange,
+        sheets: &[super::SheetUpdate],
+        audit: impl Fn(&RoundRow) -> Vec<super::NewAudit>,
+    ) -> StoreResult<RoundRow> {
         write_tx!(self, |c| {
             let changed = diesel::update(rounds::table.find(id).filter(rounds::state.eq_any(from)))
                 .set(&change)
@@ -186,6 +199,7 @@ impl Store {
                     from.join(" or ")
                 ))),
                 (_, Some(r)) => {
+                    write_sheets!(c, sheets);
                     diesel::insert_into(super::schema::audit_log::table)
                         .values(&audit(&r))
                         .execute(c)?;

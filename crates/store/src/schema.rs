@@ -35,6 +35,10 @@ diesel::table! {
     round_departments (round_id, department_code) {
         round_id -> BigInt,
         department_code -> Text,
+        extended_deadline -> Nullable<Text>,
+        receipt_seq -> Nullable<Integer>,
+        received_at -> Nullable<BigInt>,
+        received_via -> Nullable<Text>,
     }
 }
 

@@ -301,3 +301,12 @@ pub async fn judge_all(app: &TestApp, round: i64, code: &str, reviewer: &str) {
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
     }
 }
+
+/// One item of a score sheet (JSON), by code.
+pub fn sheet_item(sheet: &Value, code: &str) -> Value {
+    sheet["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["code"] == code))
+        .cloned()
+        .unwrap_or_else(|| panic!("no item {code} in {sheet}"))
+}

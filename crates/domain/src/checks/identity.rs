@@ -2,6 +2,7 @@
 //! another department or year is most likely the wrong file, and the department hears it at once
 //! on upload (a finding, not a deduction: the rubric scores what was handed in).
 
+use crate::calendar::{shanghai_date, WorkCalendar};
 use crate::ingest::build::{name_from_title, title_year};
 use crate::model::{Finding, Package, Severity};
 use crate::text::normalize;
@@ -40,4 +41,40 @@ pub fn findings(pkg: &Package) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Findings when a document's date cannot be right: before the calendar's first day (1900-01-01
+/// typed for an unknown date) or after the report was received (a notice cannot be issued after
+/// the package that carries it).
+pub fn document_dates(
+    pkg: &Package,
+    calendar: &WorkCalendar,
+    received: Option<chrono::DateTime<chrono::Utc>>,
+) -> Vec<Finding> {
+    let (first, _) = calendar.coverage();
+    let received = received.map(shanghai_date);
+    let dated = [
+        ("自评通知", pkg.notice.as_ref().and_then(|n| n.issued_on)),
+        (
+            "工作小组文件",
+            pkg.working_group.as_ref().and_then(|w| w.issued_on),
+        ),
+    ];
+    dated
+        .into_iter()
+        .filter_map(|(what, day)| {
+            let day = day?;
+            let why = match received {
+                _ if day < first => format!("早于工作日历的起始日期{first}"),
+                Some(r) if day > r => format!("晚于报告的收到日期{r}"),
+                _ => return None,
+            };
+            Some(Finding {
+                code: "document_date_implausible".into(),
+                severity: Severity::Error,
+                message: format!("{what}的印发日期{day}{why}：请核对并更正后重新提交"),
+                location: format!("{what} · 印发日期"),
+            })
+        })
+        .collect()
 }

@@ -29,6 +29,8 @@ pub struct CheckInput<'a> {
     pub deadline: Option<NaiveDate>,
     /// When the report was received.
     pub received_at: Option<DateTime<Utc>>,
+    /// Why the deadline or the receipt are not the round's and the server's, in Chinese.
+    pub timing_note: Option<&'a str>,
 }
 
 /// The outcome of every item, in rubric order, and the findings.
@@ -48,6 +50,11 @@ pub fn run(rubric: &Rubric, calendar: &WorkCalendar, input: CheckInput<'_>) -> C
         .collect();
     findings.extend(consistency::findings(&rubric.consistency, input.package));
     findings.extend(identity::findings(input.package));
+    findings.extend(identity::document_dates(
+        input.package,
+        calendar,
+        input.received_at,
+    ));
     findings.extend(documents::unread_scans(input.package));
     CheckReport { items, findings }
 }

@@ -32,27 +32,44 @@ impl Missing {
 }
 
 impl ItemOutcome {
-    /// Full marks less `per` for each missing thing, never below 0. Every missing thing is listed,
-    /// those past the cap with 0 points, so a department sees all it lacked.
+    /// Full marks less `per` for each missing thing, never below 0. Every missing thing is
+    /// named; those past the cap take no points and are named in the deduction that reached it
+    /// (a deduction always costs points: no "−0" line).
     pub fn deducting(item: &RubricItem, per: Decimal, missing: Vec<Missing>) -> Self {
         let mut left = item.max;
-        let deductions = missing
-            .into_iter()
-            .map(|m| {
-                let points = per.min(left);
-                left -= points;
-                let reason = if points < per {
-                    format!("{}（已达本项最多扣{}分）", m.reason, item.max.normalize())
-                } else {
-                    m.reason
-                };
-                Deduction {
-                    points,
-                    reason,
-                    location: m.location,
+        let mut deductions: Vec<Deduction> = Vec::new();
+        let mut beyond = Vec::new();
+        for m in missing {
+            let points = per.min(left);
+            if points.is_zero() {
+                beyond.push(m);
+                continue;
+            }
+            left -= points;
+            let reason = if points < per {
+                format!("{}（已达本项最多扣{}分）", m.reason, item.max.normalize())
+            } else {
+                m.reason
+            };
+            deductions.push(Deduction {
+                points,
+                reason,
+                location: m.location,
+            });
+        }
+        if let (Some(last), false) = (deductions.last_mut(), beyond.is_empty()) {
+            let names: Vec<&str> = beyond.iter().map(|m| m.reason.as_str()).collect();
+            last.reason.push_str(&format!(
+                "；另{}（已达本项最多扣{}分，不再扣分）",
+                names.join("；"),
+                item.max.normalize()
+            ));
+            for m in &beyond {
+                if !last.location.contains(&m.location) {
+                    last.location.push_str(&format!("；{}", m.location));
                 }
-            })
-            .collect();
+            }
+        }
         Self::scored(item, left, deductions)
     }
 

@@ -58,6 +58,9 @@ pub fn timeliness(
             lateness.effective_deadline
         ));
     }
+    if let Some(note) = input.timing_note {
+        reason.push_str(&format!("（{note}）"));
+    }
     reason.push_str(&format!("，收到日期{}", lateness.received));
     if lateness.counted_as != lateness.received {
         reason.push_str(&format!("（休息日，按{}计）", lateness.counted_as));

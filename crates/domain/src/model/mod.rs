@@ -4,6 +4,7 @@
 //! Amounts (万元), percentages and scores are exact decimals, written as strings on the wire.
 
 mod package;
+pub mod plain;
 mod report;
 mod score_sheet;
 mod tables;

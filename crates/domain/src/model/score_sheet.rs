@@ -80,6 +80,20 @@ pub struct ItemScore {
     pub judgment: Option<Judgment>,
     #[serde(default, rename = "override")]
     pub override_: Option<Override>,
+    /// 更正前: the result a correction (an override, an upheld appeal, a judgment that departs
+    /// from the automatic suggestion) replaced, with the deductions that no longer count.
+    /// `deductions` above holds only those that do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<Replaced>,
+}
+
+/// What a correction replaced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Replaced {
+    /// The automatic score (null when there was only a suggestion).
+    pub score: Option<Decimal>,
+    pub status: ItemStatus,
+    pub deductions: Vec<Deduction>,
 }
 
 /// Points lost, why, and where the evidence is.

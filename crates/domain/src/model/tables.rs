@@ -37,13 +37,13 @@ pub struct BasicDataTable {
 #[serde(deny_unknown_fields)]
 pub struct Staffing {
     /// 编制数
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub authorized: Option<Decimal>,
     /// 实际在职人数
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub actual: Option<Decimal>,
     /// 控制率 in percent, as printed (185 for "185%").
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub control_rate: Option<Decimal>,
 }
 
@@ -58,7 +58,7 @@ pub struct FundsControlRow {
     #[serde(default)]
     pub level: u8,
     /// One value per column of `columns`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::signed_values")]
     pub values: Vec<Option<Decimal>>,
 }
 
@@ -67,22 +67,22 @@ pub struct FundsControlRow {
 #[serde(deny_unknown_fields)]
 pub struct BuildingControlRow {
     /// 批复规模（㎡）
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub approved_area: Option<Decimal>,
     /// 实际规模（㎡）
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub actual_area: Option<Decimal>,
     /// 规模控制率 (percent)
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub area_control_rate: Option<Decimal>,
     /// 预算投资（万元）
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub budgeted_investment: Option<Decimal>,
     /// 实际投资（万元）
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub actual_investment: Option<Decimal>,
     /// 投资概算控制率 (percent)
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub investment_control_rate: Option<Decimal>,
 }
 
@@ -141,10 +141,10 @@ pub struct SelfEvalTable {
     #[serde(default)]
     pub indicators: Vec<IndicatorRow>,
     /// 总分 row: 分值 total.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub total_weight: Option<Decimal>,
     /// 总分 row: 得分 total.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub total_score: Option<Decimal>,
     #[serde(default)]
     pub filled: Option<FillerInfo>,
@@ -156,19 +156,19 @@ pub struct SelfEvalTable {
 pub struct FundsLine {
     /// 年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金 …
     pub label: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub initial_budget: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub full_year_budget: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub executed: Option<Decimal>,
     /// 分值 of 预算执行率
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub weight: Option<Decimal>,
     /// 执行率 in percent, as printed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub execution_rate: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub score: Option<Decimal>,
 }
 
@@ -177,22 +177,22 @@ pub struct FundsLine {
 #[serde(deny_unknown_fields)]
 pub struct FundsByNature {
     /// 一般公共预算
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub general_public_budget: Option<Decimal>,
     /// 政府性基金拨款
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub government_funds: Option<Decimal>,
     /// 纳入专户管理的非税收入拨款
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub special_account_non_tax: Option<Decimal>,
     /// 其他资金
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub other_funds: Option<Decimal>,
     /// 基本支出
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub basic_expenditure: Option<Decimal>,
     /// 项目支出
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub project_expenditure: Option<Decimal>,
 }
 
@@ -212,6 +212,7 @@ pub struct Goals {
 pub struct FirstLevelWeight {
     /// 一级指标 name as printed without the weight, e.g. 产出指标.
     pub indicator: String,
+    #[serde(deserialize_with = "super::plain::unsigned_required")]
     pub weight: Decimal,
 }
 
@@ -235,10 +236,10 @@ pub struct IndicatorRow {
     #[serde(default)]
     pub actual: Option<String>,
     /// 分值
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub weight: Option<Decimal>,
     /// 得分
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::plain::unsigned")]
     pub score: Option<Decimal>,
     /// 偏差原因分析及改进措施
     #[serde(default)]

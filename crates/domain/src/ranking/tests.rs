@@ -23,6 +23,7 @@ fn sheet(a: &str, b: &str) -> ScoreSheet {
         automatic_score: None,
         judgment: None,
         override_: None,
+        replaced: None,
     };
     let total = d(a) + d(b);
     let rubric = Rubric::builtin(DEFAULT_RUBRIC).expect("rubric");

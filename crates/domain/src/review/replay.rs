@@ -40,6 +40,9 @@ pub enum AuditAction {
     /// The working-day calendar changed under the round: re-pinned and scored again;
     /// `after`: calendar revision, year, action, submissions scored again.
     CalendarChanged,
+    /// A department's extended deadline or recorded receipt (报送时间与延期); `before`/`after`:
+    /// [`crate::scoring::DepartmentTiming`].
+    DepartmentTiming,
 }
 
 impl AuditAction {
@@ -59,6 +62,7 @@ impl AuditAction {
             AuditAction::AppealDecided => "appeal_decided",
             AuditAction::Published => "published",
             AuditAction::CalendarChanged => "calendar_changed",
+            AuditAction::DepartmentTiming => "department_timing",
         }
     }
 

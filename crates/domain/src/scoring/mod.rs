@@ -1,16 +1,20 @@
 //! Score sheet: the checks' outcomes, reviewers' judgments and overrides, total and grade.
 
 mod judgment;
+mod timing;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::calendar::WorkCalendar;
 use crate::checks::{self, CheckInput, ItemOutcome};
-use crate::model::{ItemScore, ItemStatus, Judgment, Override, Package, ScoreSheet, ScoringMethod};
+use crate::model::{
+    ItemScore, ItemStatus, Judgment, Override, Package, Replaced, ScoreSheet, ScoringMethod,
+};
 use crate::rubric::{ItemMethod, Rubric};
 
 pub use judgment::{mean, validate_judgment, validate_override, JudgmentError};
+pub use timing::{DepartmentTiming, Receipt, ReceiptMethod, Timing};
 
 /// Everything a score sheet is computed from besides the rubric and the calendar.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +23,9 @@ pub struct ScoringInput<'a> {
     pub deadline: Option<NaiveDate>,
     /// When the report was received; the package's own `submitted_at` when None.
     pub received_at: Option<DateTime<Utc>>,
+    /// Why the deadline or the receipt time are not the round's and the server's (an
+    /// extension, a recorded paper receipt), for the timeliness deduction's reason.
+    pub timing_note: Option<&'a str>,
     pub judgments: &'a [Judgment],
     pub overrides: &'a [Override],
 }
@@ -30,6 +37,7 @@ impl<'a> ScoringInput<'a> {
             package,
             deadline: None,
             received_at: None,
+            timing_note: None,
             judgments: &[],
             overrides: &[],
         }
@@ -41,7 +49,7 @@ impl<'a> ScoringInput<'a> {
 /// in their [`fingerprint`], so a build whose checks changed scores them again instead of serving
 /// stale sheets. The golden-sheet test (`scoring::tests::golden_sheets`) fails when the output
 /// changes and this does not.
-pub const SCORING_REVISION: u32 = 4;
+pub const SCORING_REVISION: u32 = 5;
 
 /// What an automatic sheet depends on besides the package and the receipt time: the scoring
 /// revision, the rubric's and the calendar's content and the deadline. A stored sheet whose
@@ -68,6 +76,7 @@ pub fn score(
             package: input.package,
             deadline: input.deadline,
             received_at: input.received_at.or(input.package.submitted_at),
+            timing_note: input.timing_note,
         },
     );
     let items = rubric
@@ -109,6 +118,11 @@ pub fn apply(
     for (item, sheet_item) in rubric.items.iter().zip(sheet.items.iter_mut()) {
         if let Some(j) = judgments.iter().find(|j| j.item == item.code) {
             let value = judgment::validate_judgment(item, sheet_item.status, j)?;
+            // the suggestion's deductions count only while they explain the judged score
+            let lost: Decimal = sheet_item.deductions.iter().map(|d| d.points).sum();
+            if !sheet_item.deductions.is_empty() && item.max - lost != value {
+                replace(sheet_item);
+            }
             sheet_item.score = Some(value);
             sheet_item.status = ItemStatus::Judged;
             sheet_item.judgment = Some(Judgment {
@@ -118,19 +132,40 @@ pub fn apply(
         }
         if let Some(o) = overrides.iter().find(|o| o.item == item.code) {
             judgment::validate_override(item, o)?;
+            replace(sheet_item);
             sheet_item.automatic_score = sheet_item.score;
             sheet_item.score = Some(o.score);
             sheet_item.status = ItemStatus::Overridden;
             sheet_item.override_ = Some(o.clone());
         }
     }
-    sheet.total = sheet.items.iter().filter_map(|i| i.score).sum();
+    for item in &mut sheet.items {
+        item.score = item.score.map(|s| s.normalize());
+    }
+    // totals print as written: "85", not "85.0" beside an item's "49"
+    sheet.total = sheet
+        .items
+        .iter()
+        .filter_map(|i| i.score)
+        .sum::<Decimal>()
+        .normalize();
     sheet.complete = sheet.items.iter().all(|i| i.score.is_some());
     sheet.grade = sheet
         .complete
         .then(|| rubric.grade_for(sheet.total).map(str::to_string))
         .flatten();
     Ok(sheet)
+}
+
+/// Moves the item's result and deductions aside as what a correction replaced.
+fn replace(item: &mut ItemScore) {
+    if item.replaced.is_none() {
+        item.replaced = Some(Replaced {
+            score: item.score,
+            status: item.status,
+            deductions: std::mem::take(&mut item.deductions),
+        });
+    }
 }
 
 /// Whether a reviewer judges the item: a judgment item, or an automatic suggestion awaiting
@@ -156,6 +191,7 @@ fn sheet_item(item: &crate::rubric::RubricItem, outcome: ItemOutcome) -> ItemSco
         automatic_score: None,
         judgment: None,
         override_: None,
+        replaced: None,
     }
 }
 

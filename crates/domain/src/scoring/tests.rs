@@ -64,6 +64,7 @@ fn sheet_with(
             package: pkg,
             deadline: NaiveDate::from_ymd_opt(2025, 4, 30),
             received_at: "2025-04-29T09:00:00+08:00".parse::<DateTime<Utc>>().ok(),
+            timing_note: None,
             judgments,
             overrides,
         },
@@ -257,11 +258,14 @@ fn override_keeps_the_automatic_score_and_who_made_it() {
     assert_eq!(body.score, Some(dec!(8)));
     assert_eq!(body.status, ItemStatus::Overridden);
     assert_eq!(body.override_.as_ref(), Some(&o));
-    assert_eq!(
-        body.deductions.len(),
-        1,
-        "the automatic deduction stays visible"
+    assert!(
+        body.deductions.is_empty(),
+        "a deduction the override replaced no longer counts"
     );
+    let replaced = body.replaced.as_ref().expect("what the override replaced");
+    assert_eq!(replaced.score, Some(dec!(6)));
+    assert_eq!(replaced.status, ItemStatus::Scored);
+    assert_eq!(replaced.deductions.len(), 1, "kept apart, as replaced");
     let over = Override {
         score: dec!(9),
         ..o.clone()

@@ -165,13 +165,13 @@ fn notice_contents_per_missing_and_synonyms_come_from_the_rubric() {
         "notice_contents",
     );
     assert_eq!(score(&o), dec!(0));
-    assert_eq!(points(&o), [dec!(2), dec!(2), dec!(2), dec!(0)]);
+    assert_eq!(points(&o), [dec!(2), dec!(2), dec!(2)]);
     assert!(
-        reasons(&o)[3].contains("已达本项最多扣6分"),
+        reasons(&o)[2].contains("已达本项最多扣6分，不再扣分"),
         "{:?}",
         reasons(&o)
     );
-    assert!(!reasons(&o)[2].contains("已达"), "{:?}", reasons(&o));
+    assert!(!reasons(&o)[1].contains("已达"), "{:?}", reasons(&o));
     // a synonym the default rubric lacks
     let text = notice_text_without(Some(3)) + "\n四、工作部署：单位自查。";
     let pkg = with_notice(notice(None, &text, &[]));
@@ -287,20 +287,21 @@ fn self_check_eleven_units_not_done_list_every_unit_and_stop_at_10() {
     let names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
     let o = outcome(&with_units(units), "self_check");
     assert_eq!(score(&o), dec!(0));
-    assert_eq!(o.deductions.len(), 11);
-    let mut want = vec![dec!(1); 10];
-    want.push(dec!(0));
-    assert_eq!(points(&o), want);
-    for (name, reason) in names.iter().zip(reasons(&o)) {
+    assert_eq!(o.deductions.len(), 10);
+    assert_eq!(points(&o), vec![dec!(1); 10]);
+    // the eleventh unit, past the cap, is named in the tenth line
+    let mut lines = reasons(&o);
+    lines.push(lines[9]);
+    for (name, reason) in names.iter().zip(lines) {
         assert!(
             reason.contains(name.as_str()),
             "{reason} should name {name}"
         );
     }
     assert!(
-        reasons(&o)[10].contains("已达本项最多扣10分"),
+        reasons(&o)[9].contains("已达本项最多扣10分，不再扣分"),
         "{:?}",
-        reasons(&o)[10]
+        reasons(&o)[9]
     );
 }
 
@@ -391,7 +392,7 @@ fn self_check_per_missing_comes_from_the_rubric() {
     }
     let o = outcome_with(&r, &with_units(units), "self_check");
     assert_eq!(score(&o), dec!(0));
-    assert_eq!(points(&o), [dec!(3), dec!(3), dec!(3), dec!(1), dec!(0)]);
+    assert_eq!(points(&o), [dec!(3), dec!(3), dec!(3), dec!(1)]);
 }
 
 #[test]
@@ -427,6 +428,7 @@ fn a_report_titled_for_another_department_or_year_is_a_finding() {
             package: &pkg,
             deadline: None,
             received_at: None,
+            timing_note: None,
         };
         crate::checks::run(rubric(), crate::calendar::WorkCalendar::embedded(), input)
             .findings
@@ -470,5 +472,37 @@ fn a_scan_that_could_not_be_read_counts_as_submitted_and_waits_for_a_reviewer() 
             .message
             .starts_with("自评通知是扫描件，未能识读"),
         "{findings:?}"
+    );
+}
+
+#[test]
+fn a_notice_dated_before_the_calendar_or_after_receipt_is_a_finding() {
+    let findings = |issued: &str| {
+        let mut n = notice(None, &notice_text_without(None), &[]);
+        n.issued_on = issued.parse().ok();
+        let pkg = with_notice(n);
+        let input = crate::checks::CheckInput {
+            package: &pkg,
+            deadline: None,
+            received_at: "2025-04-29T09:00:00+08:00".parse().ok(),
+            timing_note: None,
+        };
+        crate::checks::run(rubric(), crate::calendar::WorkCalendar::embedded(), input)
+            .findings
+            .into_iter()
+            .filter(|f| f.code == "document_date_implausible")
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(findings("2025-04-01"), Vec::<String>::new());
+    let early = findings("1900-01-01");
+    assert!(
+        early.len() == 1 && early[0].contains("早于工作日历"),
+        "{early:?}"
+    );
+    let late = findings("2025-05-20");
+    assert!(
+        late.len() == 1 && late[0].contains("晚于报告的收到日期2025-04-29"),
+        "{late:?}"
     );
 }

@@ -87,6 +87,7 @@ fn check_with(
             package: pkg,
             deadline,
             received_at,
+            timing_note: None,
         },
     );
     assert_eq!(report.items.len(), rubric.items.len());

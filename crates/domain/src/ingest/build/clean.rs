@@ -1,7 +1,5 @@
 //! Cleaning what was printed: cell text, figures, dates, the signature line.
 
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -90,7 +88,8 @@ pub fn number(s: &str) -> Option<Decimal> {
     if t.is_empty() || is_dash(t) {
         return None;
     }
-    Decimal::from_str(t).ok()
+    // as a package's figures are read: no exponent, no '+', a sane size
+    crate::model::plain::parse(t, true).ok()
 }
 
 /// `产出指标(50分)` → (`产出指标`, 50); a name without a weight → (name, None).
