@@ -152,7 +152,7 @@ on_both!(
         app.post(
             &format!("/api/v1/rounds/{closed}/close"),
             Some(ADMIN),
-            json!({}),
+            json!({ "reason": "测试：提前截止" }),
         )
         .await;
         let etag = |r: &reqwest::Response| {

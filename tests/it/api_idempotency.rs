@@ -100,9 +100,14 @@ on_both!(
         let first = r.text().await.expect("body");
         let close = format!("/api/v1/rounds/{round}/close");
         assert_eq!(
-            app.call(Method::POST, &close, Some(ADMIN), None)
-                .await
-                .status(),
+            app.call(
+                Method::POST,
+                &close,
+                Some(ADMIN),
+                Some(json!({ "reason": "测试：提前截止" }))
+            )
+            .await
+            .status(),
             200
         );
         let r = keyed(&app, round, &dept, JUNSHAN, "before-close").await;

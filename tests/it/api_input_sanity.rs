@@ -69,7 +69,7 @@ on_both!(a_judgment_score_with_an_exponent_is_refused, |app| {
     app.post(
         &format!("/api/v1/rounds/{round}/close"),
         Some(ADMIN),
-        serde_json::json!({}),
+        serde_json::json!({ "reason": "测试：提前截止" }),
     )
     .await;
     let path = dept_path(round, JUNSHAN_CODE, "overrides/timeliness");

@@ -52,7 +52,7 @@ async fn closed_round(app: &TestApp) -> (i64, String, String) {
         .post(
             &format!("/api/v1/rounds/{round}/close"),
             Some(ADMIN),
-            json!({}),
+            json!({ "reason": "测试：提前截止" }),
         )
         .await;
     assert_eq!(r.status(), 200);

@@ -43,7 +43,7 @@ async fn setup(app: &TestApp) -> Setup {
         .post(
             &format!("/api/v1/rounds/{round}/close"),
             Some(ADMIN),
-            json!({}),
+            json!({ "reason": "测试：提前截止" }),
         )
         .await;
     assert_eq!(r.status(), 200);
@@ -1363,7 +1363,7 @@ on_both!(
         app.post(
             &format!("/api/v1/rounds/{round}/close"),
             Some(ADMIN),
-            json!({}),
+            json!({ "reason": "测试：提前截止" }),
         )
         .await;
         let own = reviewer(&app, "君山评审", Some(JUNSHAN_CODE), false).await;

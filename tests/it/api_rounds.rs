@@ -132,7 +132,25 @@ on_both!(rounds_open_and_close, |app| {
     assert_eq!(list, json!([created]));
 
     let close = format!("/api/v1/rounds/{id}/close");
+    // before its deadline a round closes only with a reason (提前截止), audited
     let r = app.call(Method::POST, &close, Some(ADMIN), None).await;
+    let e = assert_error(r, 422, "invalid_request").await;
+    assert_eq!(e["error"]["details"]["field"], "reason");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("提前截止"),
+        "{e}"
+    );
+    let r = app
+        .call(
+            Method::POST,
+            &close,
+            Some(ADMIN),
+            Some(json!({ "reason": "测试：提前截止" })),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(body(r).await["state"], "closed");
     let r = app.call(Method::POST, &close, Some(ADMIN), None).await;

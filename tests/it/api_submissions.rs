@@ -126,7 +126,7 @@ on_both!(a_closed_round_takes_no_submissions, |app| {
             Method::POST,
             &format!("/api/v1/rounds/{round}/close"),
             Some(ADMIN),
-            None,
+            Some(json!({ "reason": "测试：提前截止" })),
         )
         .await;
     assert_eq!(r.status(), 200);

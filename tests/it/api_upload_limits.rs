@@ -96,7 +96,7 @@ async fn released_round(app: &TestApp) -> (i64, String) {
         .post(
             &format!("/api/v1/rounds/{round}/close"),
             Some(ADMIN),
-            json!({}),
+            json!({ "reason": "测试：提前截止" }),
         )
         .await;
     expect_ok(r, "close").await;

@@ -968,7 +968,7 @@ on_both_fast!(publishing_a_round_tells_the_webhook_once, |app| {
         .post(
             &format!("/api/v1/rounds/{round}/close"),
             Some(ADMIN),
-            json!({}),
+            json!({ "reason": "测试：提前截止" }),
         )
         .await;
     assert_eq!(r.status(), 200);

@@ -232,6 +232,7 @@ fn matrix() -> Vec<Row> {
         row(PATCH, "/api/v1/rounds/{id}", ALL, "401 200 403 403 403 403 403 403 403")
             .json(r#"{"reason":"授权矩阵检查"}"#),
         row(POST, "/api/v1/rounds/{id}/close", &[Open], "401 200 403 403 403 403 403 403 403")
+            .json(r#"{"reason":"矩阵：提前截止"}"#)
             .fresh_round(),
         row(POST, "/api/v1/rounds/{id}/close", &[Closed, Released, Published, Public],
             "401 409 403 403 403 403 403 403 403"),
@@ -581,7 +582,7 @@ async fn build_round(app: &TestApp, fx: &Fx, phase: Phase, reconcile: bool) -> R
         .post(
             &format!("/api/v1/rounds/{id}/close"),
             Some(ADMIN),
-            json!({}),
+            json!({ "reason": "测试：提前截止" }),
         )
         .await;
     ok(r, "close").await;
@@ -974,7 +975,7 @@ on_both!(
             .post(
                 &format!("/api/v1/rounds/{round}/close"),
                 Some(ADMIN),
-                json!({}),
+                json!({ "reason": "测试：提前截止" }),
             )
             .await;
         ok(r, "close").await;

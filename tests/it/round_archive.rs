@@ -112,7 +112,7 @@ async fn rich_round(app: &TestApp) -> i64 {
         .post(
             &format!("/api/v1/rounds/{round}/close"),
             Some(ADMIN),
-            json!({}),
+            json!({ "reason": "测试：提前截止" }),
         )
         .await;
     created(r, "close").await;

@@ -124,7 +124,7 @@ pub const MESSAGE_MAX_CHARS: usize = 300;
 const DETAIL_MAX_CHARS: usize = 120;
 
 /// At most `max` characters of `text`, with "…" where it was cut.
-fn excerpt(text: &str, max: usize) -> String {
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_string(),

@@ -104,13 +104,43 @@ pub async fn get_round(
     Ok(HttpResponse::Ok().json(blocking(move || s.round(&c, id.into_inner())).await?))
 }
 
-/// Close a round (admin): open → closed, no more submissions.
+/// Why a round is closed (required before its deadline has passed).
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseIn {
+    /// 提前截止的原因.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+/// Close a round (admin): open → closed, no more submissions. Before the deadline has passed
+/// the body must give a reason (提前截止); after it, the body may be empty.
 #[utoipa::path(post, path = "/api/v1/rounds/{id}/close", tag = "rounds", params(("id" = i64, Path)),
-    responses((status = 200, body = Round), (status = 409, body = ErrorEnvelope)), security(("bearer" = [])))]
+    request_body(content = CloseIn, description = "optional after the deadline"),
+    responses((status = 200, body = Round), (status = 409, body = ErrorEnvelope),
+        (status = 422, description = "closing early without a reason", body = ErrorEnvelope)),
+    security(("bearer" = [])))]
 pub async fn close_round(
     s: Svc,
-    Auth(c): Auth,
+    Require(c): Require<{ roles::ADMIN }>,
     id: web::Path<i64>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(move || s.close_round(&c, id.into_inner())).await?))
+    let input: CloseIn = if body.iter().all(u8::is_ascii_whitespace) {
+        CloseIn::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::from(kaoping_service::ServiceError::invalid(
+                "reason",
+                format!(
+                    "请求体应为 {{\"reason\": \"…\"}}：{}",
+                    super::error::excerpt(&e.to_string(), 200)
+                ),
+            ))
+        })?
+    };
+    let id = id.into_inner();
+    Ok(HttpResponse::Ok()
+        .json(blocking(move || s.close_round(&c, id, input.reason.as_deref())).await?))
 }

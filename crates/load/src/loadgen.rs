@@ -458,7 +458,7 @@ fn seed(args: &SeedScaleArgs) -> Result<SeedReport, LoadgenError> {
     );
 
     let t = Instant::now();
-    service.close_round(&admin, round.id)?;
+    service.close_round(&admin, round.id, Some("负载测试：全部报送后截止"))?;
     report.state = "closed";
     report.phases_ms.close = Some(ms_since(t));
 

@@ -72,9 +72,9 @@ impl Service {
         self.transition(
             caller,
             round_id,
-            RoundState::Closed,
-            RoundState::Released,
+            (RoundState::Closed, RoundState::Released),
             change,
+            None,
         )
     }
 

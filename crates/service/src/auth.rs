@@ -63,13 +63,17 @@ impl Caller {
 
     /// Who did it, as the audit log names them.
     pub fn actor(&self) -> String {
-        let who = self
+        // the account's name as it was issued; its role and number only when it has none
+        let label = self
             .label
-            .clone()
-            .unwrap_or_else(|| format!("token #{}", self.token_id));
-        match (&self.role, &self.department) {
-            (Role::Department, Some(d)) => format!("department {d} ({who})"),
-            _ => format!("{} {who}", self.role.as_str()),
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
+        match (&self.role, &self.department, label) {
+            (Role::Department, Some(d), Some(l)) => format!("{l}（部门 {d}）"),
+            (Role::Department, Some(d), None) => format!("部门 {d}（令牌 #{}）", self.token_id),
+            (_, _, Some(l)) => l.to_string(),
+            (role, _, None) => format!("{}（令牌 #{}）", role_name(*role), self.token_id),
         }
     }
 
@@ -265,5 +269,15 @@ impl Service {
             self.create_token(Role::Admin, None, Some("first admin"), None)?
                 .token,
         ))
+    }
+}
+
+/// The role as a Chinese user names it.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "管理员",
+        Role::Reviewer => "评审专家",
+        Role::Department => "部门",
+        Role::Viewer => "查看者",
     }
 }

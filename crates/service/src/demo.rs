@@ -251,7 +251,7 @@ pub fn seed(service: &Service) -> ServiceResult<Seeded> {
 /// suggested band's top), publishes the results and makes them public, so the rankings, exports
 /// and /dashboard have something to show.
 fn judge_and_publish(service: &Service, admin: &Caller, round_id: i64) -> ServiceResult<()> {
-    service.close_round(admin, round_id)?;
+    service.close_round(admin, round_id, Some("演示：全部部门已报送"))?;
     judge_waiting(
         service,
         admin,

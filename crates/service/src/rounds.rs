@@ -219,14 +219,41 @@ impl Service {
     }
 
     /// open → closed: no more submissions; reviewers judge.
-    pub fn close_round(&self, caller: &Caller, id: i64) -> ServiceResult<Round> {
+    /// Before the deadline has passed a reason is required (提前截止): departments that have
+    /// not submitted lose the days they were promised, and the audit log says why.
+    pub fn close_round(
+        &self,
+        caller: &Caller,
+        id: i64,
+        reason: Option<&str>,
+    ) -> ServiceResult<Round> {
         caller.require(&[Role::Admin])?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if let Some(r) = reason {
+            super::text::check(
+                "reason",
+                r,
+                super::text::REASON_MAX,
+                super::text::Kind::Prose,
+            )?;
+        }
+        let current = self.round(caller, id)?;
+        let today = kaoping_domain::calendar::shanghai_date(self.now());
+        if current.state == RoundState::Open && today <= current.deadline && reason.is_none() {
+            return Err(ServiceError::invalid(
+                "reason",
+                format!(
+                    "第 {id} 轮的截止日期是 {}，尚未到期：提前截止请写明原因（reason）",
+                    current.deadline
+                ),
+            ));
+        }
         self.transition(
             caller,
             id,
-            RoundState::Open,
-            RoundState::Closed,
+            (RoundState::Open, RoundState::Closed),
             RoundChange::default(),
+            reason,
         )
     }
 
@@ -235,9 +262,9 @@ impl Service {
         &self,
         caller: &Caller,
         id: i64,
-        from: RoundState,
-        to: RoundState,
+        (from, to): (RoundState, RoundState),
         change: RoundChange,
+        reason: Option<&str>,
     ) -> ServiceResult<Round> {
         let now = micros(self.now());
         let before = self.store.round(id)?.map(|(r, _)| settings(&r));
@@ -250,9 +277,13 @@ impl Service {
                 ..change
             },
             |r| {
-                vec![entry(caller, now, id, AuditAction::RoundState)
+                let e = entry(caller, now, id, AuditAction::RoundState)
                     .before(&before)
-                    .after(&settings(r))]
+                    .after(&settings(r));
+                vec![match reason {
+                    Some(why) => e.reason(why),
+                    None => e,
+                }]
             },
         )?;
         let codes = self.store.round(id)?.map(|(_, c)| c).unwrap_or_default();

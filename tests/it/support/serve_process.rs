@@ -354,8 +354,12 @@ impl Api {
     }
 
     pub fn close(&self, round: i64) {
-        self.post(&format!("/api/v1/rounds/{round}/close"), ADMIN, &json!({}))
-            .expect(200, "close round");
+        self.post(
+            &format!("/api/v1/rounds/{round}/close"),
+            ADMIN,
+            &json!({ "reason": "测试：提前截止" }),
+        )
+        .expect(200, "close round");
     }
 
     /// The whole audit log of a round, every page, as the admin.

@@ -89,11 +89,14 @@ pub fn problems(
                 r.band[0],
                 r.band[1],
                 format!(
-                    "{}：{}个问题，涉及{}个方面（{}），{}",
+                    "{}：{}个问题，{}，{}",
                     r.reason,
                     hints.problem_count,
-                    areas,
-                    hints.areas_touched.join("、"),
+                    if areas == 0 {
+                        "未归入评分细则列出的任何方面".to_string()
+                    } else {
+                        format!("涉及{areas}个方面（{}）", hints.areas_touched.join("、"))
+                    },
                     if hints.causes_analysed {
                         "有原因分析"
                     } else {
