@@ -500,6 +500,19 @@ on_both!(
                 .any(|x| x["item"] == "suggestions" && x["department"] == JUNSHAN_CODE)),
             "{status}"
         );
+        // the lead's queue holds the decision; a plain reviewer's does not
+        let queue = body(app.get("/api/v1/queue", Some(&s.lead.1)).await).await;
+        let decide: Vec<&Value> = queue
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|e| e["items"].as_array().into_iter().flatten())
+            .filter(|i| i["task"] == "reconcile")
+            .collect();
+        assert_eq!(decide.len(), 1, "{queue}");
+        assert_eq!(decide[0]["item"], "suggestions");
+        let plain = body(app.get("/api/v1/queue", Some(&s.yi.1)).await).await;
+        assert!(!plain.to_string().contains("reconcile"), "{plain}");
         // a plain reviewer may not decide; the lead may, within the bands and with a reason
         let path = item_path(s.round, JUNSHAN_CODE, "decisions", "suggestions");
         let tag = etag(&app, s.round, JUNSHAN_CODE, "suggestions", &s.lead.1).await;

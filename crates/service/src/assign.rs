@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use super::audit::{entry, AuditBuild};
 use super::review_views::{
     AssignmentIn, AssignmentView, AutoAssignIn, AutoAssignResult, ConflictIn, ConflictView, Me,
-    QueueEntry, QueueItem, ReviewerIn, ReviewerView, Unfilled,
+    QueueEntry, QueueItem, QueueTask, ReviewerIn, ReviewerView, Unfilled,
 };
 use super::views::RoundState;
 use super::{Caller, Role, Service, ServiceError, ServiceResult};
+use kaoping_domain::model::ItemStatus;
 use kaoping_domain::review::Organisation;
 use kaoping_domain::review::{AuditAction, ItemProgress, JudgmentEntry, ReviewerEntry};
 use kaoping_store::{from_micros, micros, AssignmentRow, ConflictRow, ReviewerRow};
@@ -475,11 +476,71 @@ impl Service {
                             .iter()
                             .any(|(j, _)| j.item == i.code && j.reviewer_id == me.id),
                         etag: r.item_etag(&i.code),
+                        task: QueueTask::Judge,
                     })
                     .collect();
                 entry.done = entry.items.iter().all(|i| i.judged);
             }
             out.push(entry);
+        }
+        if me.lead {
+            out.extend(self.reconciliations(caller, &me)?);
+        }
+        Ok(out)
+    }
+
+    /// A lead reviewer's part of the queue (裁定): in every closed round, the items whose
+    /// judgments differ by more than the rubric's threshold, unless the lead judged the item
+    /// or conflicts with the department — another lead or an admin decides those.
+    fn reconciliations(&self, caller: &Caller, me: &ReviewerRow) -> ServiceResult<Vec<QueueEntry>> {
+        let mut out = Vec::new();
+        for round in self.rounds(caller)? {
+            if round.state != RoundState::Closed {
+                continue;
+            }
+            let found = self.score_each(&round, |r| {
+                let code = &r.submission.department_code;
+                let items: Vec<QueueItem> = r
+                    .result
+                    .sheet
+                    .items
+                    .iter()
+                    .filter(|i| i.status == ItemStatus::AwaitingReconciliation)
+                    .filter(|i| {
+                        !r.rows
+                            .judgments
+                            .iter()
+                            .any(|(j, _)| j.item == i.code && j.reviewer_id == me.id)
+                    })
+                    .map(|i| QueueItem {
+                        item: i.code.clone(),
+                        name: i.name.clone(),
+                        judged: false,
+                        etag: r.item_etag(&i.code),
+                        task: QueueTask::Reconcile,
+                    })
+                    .collect();
+                Ok((!items.is_empty()).then(|| (code.clone(), items)))
+            })?;
+            for (code, items) in found.into_iter().flatten() {
+                if self.refuse_conflict(me, round.id, &code).is_err() {
+                    continue;
+                }
+                let department_name = self
+                    .store
+                    .department(&code)?
+                    .map(|d| d.name)
+                    .unwrap_or_default();
+                out.push(QueueEntry {
+                    round_id: round.id,
+                    round_title: round.title.clone(),
+                    department: code,
+                    department_name,
+                    submitted: true,
+                    items,
+                    done: false,
+                });
+            }
         }
         Ok(out)
     }

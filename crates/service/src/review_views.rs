@@ -117,6 +117,18 @@ pub struct QueueItem {
     pub name: String,
     pub judged: bool,
     pub etag: String,
+    /// What is asked of the reviewer: a judgment, or a lead's decision (裁定).
+    pub task: QueueTask,
+}
+
+/// 待办: judge an assigned item, or (a lead) decide between judgments too far apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueTask {
+    /// 评审: PUT …/judgments/{item}.
+    Judge,
+    /// 裁定: PUT …/decisions/{item}.
+    Reconcile,
 }
 
 /// A judgment to enter: a score, or indicator_quality's sub-scores; always a reason.
