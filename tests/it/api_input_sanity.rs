@@ -128,3 +128,50 @@ on_both!(
             .contains("1900-01-01"));
     }
 );
+
+on_both!(messages_are_in_chinese_and_say_what_to_do, |app| {
+    let (junshan, round) = junshan_round(&app, PAST).await;
+    app.post(
+        &format!("/api/v1/rounds/{round}/close"),
+        Some(ADMIN),
+        serde_json::json!({}),
+    )
+    .await;
+    let v = assert_error(
+        submit(&app, round, &junshan, JUNSHAN).await,
+        409,
+        "conflict",
+    )
+    .await;
+    let msg = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("不再接收材料") && msg.contains("联系财政局管理员"),
+        "{v}"
+    );
+    // a missing query parameter is named, in Chinese
+    let r = app
+        .call(
+            reqwest::Method::DELETE,
+            "/api/v1/calendar/years/2026",
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    let v = assert_client_error(r, "no reason").await;
+    assert_eq!(v["error"]["details"]["field"], "reason", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("缺少查询参数 reason"),
+        "{v}"
+    );
+    // another department's sheet before publication
+    let miluo = app.department(MILUO_CODE, "汨罗市数据局").await;
+    let r = app
+        .get(&dept_path(round, JUNSHAN_CODE, "score-sheet"), Some(&miluo))
+        .await;
+    let v = assert_client_error(r, "another department").await;
+    let msg = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(!msg.is_ascii(), "{v}");
+});

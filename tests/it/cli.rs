@@ -130,7 +130,7 @@ fn judgment_outside_its_bands_is_refused() {
         "--judgments",
         &judgments.display().to_string(),
     ]);
-    assert_refused(&o, &["judgments refused", "problems", "outside 0–20"]);
+    assert_refused(&o, &["judgments refused", "problems", "超出 0–20 分的范围"]);
 }
 
 #[test]
@@ -411,7 +411,7 @@ fn rubric_upload_list_and_trial() {
     // a round that does not exist is a clear error, not a panic
     let o = kaoping(&["rubric", "trial", "9", &hash, "--database-url", &url]);
     assert!(
-        !o.status.success() && stderr(&o).contains("round 9"),
+        !o.status.success() && stderr(&o).contains("第 9 轮"),
         "{}",
         stderr(&o)
     );

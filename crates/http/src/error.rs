@@ -258,7 +258,7 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "send the body as application/json",
+            "请求体应为 JSON（Content-Type: application/json）",
         ),
         JsonPayloadError::Overflow { limit }
         | JsonPayloadError::OverflowKnownLength { limit, .. } => too_large(*limit),
@@ -273,7 +273,7 @@ pub fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
-        "the request body is too large",
+        "请求体过大",
     )
     .with_details(if limit > 0 {
         json!({ "limit_bytes": limit })
@@ -302,8 +302,27 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", err.to_string())
-        .with_details(json!({ "field": "query" }))
+    // serde's own words name the field: "missing field `reason`" → 缺少查询参数 reason
+    let said = err.to_string();
+    let missing = said
+        .split("missing field `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next());
+    let (field, message) = match missing {
+        Some(f) => (
+            f.to_string(),
+            format!("缺少查询参数 {f}：请在网址中加上 ?{f}=…"),
+        ),
+        None => (
+            "query".to_string(),
+            format!(
+                "查询参数有误：{}",
+                said.trim_start_matches("Query deserialize error: ")
+            ),
+        ),
+    };
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+        .with_details(json!({ "field": field }))
         .into()
 }
 
@@ -311,7 +330,7 @@ pub async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError>
     Err(ApiError::new(
         StatusCode::NOT_FOUND,
         "route_not_found",
-        format!("no route {} {}", req.method(), req.path()),
+        format!("没有这个接口：{} {}", req.method(), req.path()),
     ))
 }
 
@@ -320,7 +339,7 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     let mut response = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        format!("{} is not allowed on {}", req.method(), req.path()),
+        format!("接口 {} 不支持 {} 方法", req.path(), req.method()),
     )
     .error_response();
     let allow = super::responses::allowed_methods(req.match_pattern().as_deref());

@@ -232,7 +232,7 @@ impl Service {
         self.appeals(caller, round_id, None)?
             .into_iter()
             .find(|a| a.id == id)
-            .ok_or_else(|| ServiceError::NotFound(format!("appeal {id} does not exist here")))
+            .ok_or_else(|| ServiceError::NotFound(format!("这里没有申诉 {id}")))
     }
 
     /// An appeal's evidence file.
@@ -286,7 +286,7 @@ impl Service {
             .into_iter()
             .find(|(a, _)| a.id == appeal_id)
             .map(|(a, _)| a)
-            .ok_or_else(|| ServiceError::NotFound(format!("appeal {appeal_id} does not exist")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("申诉 {appeal_id} 不存在")))?;
         let by = self.lead_or_admin(caller, round_id, &found.department_code, &found.item)?;
         if found.state != "pending" {
             return Err(ServiceError::Conflict(format!(
@@ -295,7 +295,10 @@ impl Service {
             )));
         }
         if input.reason.trim().is_empty() {
-            return Err(ServiceError::invalid("reason", "reason must not be empty"));
+            return Err(ServiceError::invalid(
+                "reason",
+                "reason 不能为空：请写明理由",
+            ));
         }
         let r = self.reviewed(caller, round_id, &found.department_code)?;
         let item = r.rubric.item(&found.item).ok_or_else(|| {

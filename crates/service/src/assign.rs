@@ -52,13 +52,13 @@ impl Service {
         lead: bool,
     ) -> ServiceResult<ReviewerRow> {
         if name.trim().is_empty() {
-            return Err(ServiceError::invalid("name", "name must not be empty"));
+            return Err(ServiceError::invalid("name", "name 不能为空"));
         }
         if let Some(code) = department {
             if self.store.department(code)?.is_none() {
                 return Err(ServiceError::invalid(
                     "department",
-                    format!("department {code} does not exist"),
+                    format!("部门 {code} 不存在"),
                 ));
             }
         }
@@ -98,7 +98,7 @@ impl Service {
             .ok_or_else(|| ServiceError::Forbidden("the token stands for no reviewer".into()))?;
         self.store
             .reviewer(id)?
-            .ok_or_else(|| ServiceError::Forbidden(format!("reviewer {id} does not exist")))
+            .ok_or_else(|| ServiceError::Forbidden(format!("评审专家 {id} 不存在")))
     }
 
     /// Refuses a reviewer whose own unit is the department, above or below it in the
@@ -202,16 +202,20 @@ impl Service {
             }
         }
         input.check_text()?;
-        let reviewer = self.store.reviewer(reviewer_id)?.ok_or_else(|| {
-            ServiceError::NotFound(format!("reviewer {reviewer_id} does not exist"))
-        })?;
+        let reviewer = self
+            .store
+            .reviewer(reviewer_id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("评审专家 {reviewer_id} 不存在")))?;
         if input.reason.trim().is_empty() {
-            return Err(ServiceError::invalid("reason", "reason must not be empty"));
+            return Err(ServiceError::invalid(
+                "reason",
+                "reason 不能为空：请写明理由",
+            ));
         }
         if self.store.department(&input.department)?.is_none() {
             return Err(ServiceError::invalid(
                 "department",
-                format!("department {} does not exist", input.department),
+                format!("部门 {} 不存在", input.department),
             ));
         }
         let now = micros(self.now());
@@ -248,9 +252,10 @@ impl Service {
                 out
             },
         )?;
-        let row = self.store.reviewer(reviewer_id)?.ok_or_else(|| {
-            ServiceError::NotFound(format!("reviewer {reviewer_id} does not exist"))
-        })?;
+        let row = self
+            .store
+            .reviewer(reviewer_id)?
+            .ok_or_else(|| ServiceError::NotFound(format!("评审专家 {reviewer_id} 不存在")))?;
         Ok(reviewer_view(row, &self.store.conflicts()?))
     }
 

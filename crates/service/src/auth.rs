@@ -154,7 +154,7 @@ impl Service {
                 if self.store.department(code)?.is_none() {
                     return Err(ServiceError::invalid(
                         "department",
-                        format!("department {code} does not exist"),
+                        format!("部门 {code} 不存在"),
                     ));
                 }
             }
@@ -198,7 +198,7 @@ impl Service {
                     ));
                 }
                 self.store.reviewer(id)?.ok_or_else(|| {
-                    ServiceError::invalid("reviewer", format!("reviewer {id} does not exist"))
+                    ServiceError::invalid("reviewer", format!("评审专家 {id} 不存在"))
                 })?
             }
             None => {
@@ -229,9 +229,7 @@ impl Service {
         if self.store.revoke_token(id, micros(self.now()))? {
             Ok(())
         } else {
-            Err(ServiceError::NotFound(format!(
-                "token {id} does not exist or is already revoked"
-            )))
+            Err(ServiceError::NotFound(format!("令牌 {id} 不存在或已吊销")))
         }
     }
 

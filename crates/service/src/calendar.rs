@@ -484,7 +484,7 @@ impl Service {
         let (row, _) = self
             .store
             .round(round_id)?
-            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("第 {round_id} 轮不存在")))?;
         let rubric = self.round_rubric(round_id, &row.rubric_source)?;
         let deadline: NaiveDate = row.deadline.parse().map_err(|_| {
             ServiceError::Conflict(format!("round {round_id} has a malformed deadline"))

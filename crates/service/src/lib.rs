@@ -56,7 +56,7 @@ pub use webhooks::{Delivery, DeliveryAttempt, DeliveryState, Webhook, WebhookIn}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error("a bearer token is required")]
+    #[error("需要登录令牌：请在 Authorization 头中以 Bearer 方式提供")]
     Unauthenticated,
     #[error("{0}")]
     Forbidden(String),
@@ -319,7 +319,7 @@ impl Service {
         let (row, _) = self
             .store
             .round(round_id)?
-            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("第 {round_id} 轮不存在")))?;
         self.round_rubric(round_id, &row.rubric_source)
     }
 

@@ -349,7 +349,7 @@ impl Service {
         let (public, latest) = self
             .store
             .publication_head(round_id)?
-            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("第 {round_id} 轮不存在")))?;
         let head = Head { public, latest };
         self.heads.put(round_id, head);
         Ok(head)

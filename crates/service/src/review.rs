@@ -226,9 +226,7 @@ impl Service {
             .current_submissions_for_scoring(round_id, &one, &fingerprint)?
             .pop()
             .ok_or_else(|| {
-                ServiceError::NotFound(format!(
-                    "department {code} has not submitted in round {round_id}"
-                ))
+                ServiceError::NotFound(format!("部门 {code} 在第 {round_id} 轮尚未提交材料"))
             })?;
         let rows = self.store.review_rows(round_id, Some(&one))?;
         let pinned = Pinned {

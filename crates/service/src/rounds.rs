@@ -79,10 +79,7 @@ fn settings(row: &RoundRow) -> serde_json::Value {
 
 pub(super) fn non_empty(field: &str, value: &str) -> ServiceResult<()> {
     if value.trim().is_empty() {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{field} must not be empty"),
-        ));
+        return Err(ServiceError::invalid(field, format!("{field} 不能为空")));
     }
     Ok(())
 }
@@ -215,7 +212,7 @@ impl Service {
 
     pub fn round(&self, caller: &Caller, id: i64) -> ServiceResult<Round> {
         self.visible_round(caller, id)?
-            .ok_or_else(|| ServiceError::NotFound(format!("round {id} does not exist")))
+            .ok_or_else(|| ServiceError::NotFound(format!("第 {id} 轮不存在")))
     }
 
     /// open → closed: no more submissions; reviewers judge.

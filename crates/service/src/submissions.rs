@@ -151,7 +151,7 @@ impl Service {
         round_id: i64,
         code: &str,
     ) -> ServiceResult<super::Round> {
-        let no_round = || ServiceError::NotFound(format!("round {round_id} does not exist"));
+        let no_round = || ServiceError::NotFound(format!("第 {round_id} 轮不存在"));
         let (row, takes_part) = self
             .store
             .round_for_department(round_id, code)?
@@ -172,13 +172,13 @@ impl Service {
         }
         if !caller.may_see_department(code) {
             return Err(ServiceError::Forbidden(format!(
-                "a {} token may not see department {code}'s results before publication",
-                caller.role.as_str()
+                "{}令牌只能查看本部门的结果：部门 {code} 的结果请在公布后查看",
+                super::auth::role_name(caller.role)
             )));
         }
         if !takes_part {
             return Err(ServiceError::NotFound(format!(
-                "department {code} does not take part in round {round_id}"
+                "部门 {code} 不参加第 {round_id} 轮评价"
             )));
         }
         round(&row, Vec::new())
@@ -212,7 +212,7 @@ impl Service {
         let (code, row, takes_part) = self.submitting(caller, round_id)?;
         if !takes_part {
             return Err(ServiceError::Forbidden(format!(
-                "department {code} does not take part in round {round_id}"
+                "部门 {code} 不参加第 {round_id} 轮评价"
             )));
         }
         if let Some(key) = &req.idempotency_key {
@@ -224,8 +224,8 @@ impl Service {
         let round = round(&row, Vec::new())?;
         if round.state != RoundState::Open {
             return Err(ServiceError::Conflict(format!(
-                "round {round_id} is {}: submissions are closed",
-                round.state.as_str()
+                "第 {round_id} 轮已{}，不再接收材料：如需补交，请联系财政局管理员登记收到时间或延期",
+                round.state.label()
             )));
         }
         // each submission is kept as history with its evidence: a department cannot fill the
@@ -246,7 +246,7 @@ impl Service {
         let mut package = req.package;
         if let Some(other) = package.department.code.as_deref().filter(|c| *c != code) {
             return Err(ServiceError::Forbidden(format!(
-                "the package is for department {other}, the token for {code}"
+                "材料包属于部门 {other}，而令牌属于部门 {code}：请用本部门的令牌提交本部门的材料"
             )));
         }
         // a package of another budget year is the wrong file, never a score for this round
@@ -423,9 +423,7 @@ impl Service {
         self.readable_department(caller, round_id, code)?;
         let (file, sub) = self.store.evidence_file(id)?;
         if sub.round_id != round_id || sub.department_code != code {
-            return Err(ServiceError::NotFound(format!(
-                "evidence {id} does not exist here"
-            )));
+            return Err(ServiceError::NotFound(format!("这里没有佐证材料 {id}")));
         }
         Ok(EvidenceUpload {
             name: file.name,
@@ -446,11 +444,11 @@ impl Service {
         let code = caller
             .department
             .clone()
-            .ok_or_else(|| ServiceError::Forbidden("the token is bound to no department".into()))?;
+            .ok_or_else(|| ServiceError::Forbidden("该令牌未绑定部门".into()))?;
         let (row, takes_part) = self
             .store
             .round_for_department(round_id, &code)?
-            .ok_or_else(|| ServiceError::NotFound(format!("round {round_id} does not exist")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("第 {round_id} 轮不存在")))?;
         Ok((code, row, takes_part))
     }
 
@@ -502,7 +500,7 @@ impl Service {
         let dept = self
             .store
             .department(&code)?
-            .ok_or_else(|| ServiceError::NotFound(format!("department {code} does not exist")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("部门 {code} 不存在")))?;
         let level = if dept.category.contains('县') || dept.category.contains('区') {
             kaoping_domain::model::DepartmentLevel::County
         } else {

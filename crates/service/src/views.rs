@@ -92,6 +92,16 @@ impl RoundState {
         }
     }
 
+    /// The state as the bureau names it: 截止, 评审结果已发布 …
+    pub fn label(self) -> &'static str {
+        match self {
+            RoundState::Open => "开放报送",
+            RoundState::Closed => "截止报送",
+            RoundState::Released => "发布评审结果",
+            RoundState::Published => "公布结果",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<RoundState> {
         [
             RoundState::Open,

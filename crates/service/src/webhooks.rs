@@ -196,7 +196,7 @@ impl Service {
         caller.require(&[Role::Admin])?;
         if !self.store.deactivate_webhook(id)? {
             return Err(ServiceError::NotFound(format!(
-                "webhook {id} does not exist or is already deleted"
+                "推送地址 {id} 不存在或已删除"
             )));
         }
         tracing::info!(webhook = id, by = %caller.actor(), "webhook deleted");
@@ -207,9 +207,7 @@ impl Service {
     pub fn webhook_deliveries(&self, caller: &Caller, id: i64) -> ServiceResult<Vec<Delivery>> {
         caller.require(&[Role::Admin])?;
         if self.store.webhook(id)?.is_none() {
-            return Err(ServiceError::NotFound(format!(
-                "webhook {id} does not exist"
-            )));
+            return Err(ServiceError::NotFound(format!("推送地址 {id} 不存在")));
         }
         self.store
             .webhook_deliveries(id)?

@@ -186,7 +186,7 @@ macro_rules! read_dump {
             .select(RoundRow::as_select())
             .first(c)
             .optional()?
-            .ok_or_else(|| StoreError::Missing(format!("round {round_id} does not exist")))?;
+            .ok_or_else(|| StoreError::Missing(format!("第 {round_id} 轮不存在")))?;
         let round_codes: Vec<String> = round_departments::table
             .filter(round_departments::round_id.eq(round_id))
             .order(round_departments::department_code)

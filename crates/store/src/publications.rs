@@ -79,7 +79,7 @@ impl Store {
                     .first(c)
                     .optional()?;
                 return Err(match state {
-                    None => StoreError::Missing(format!("round {round_id} does not exist")),
+                    None => StoreError::Missing(format!("第 {round_id} 轮不存在")),
                     Some(s) => StoreError::Conflict(format!(
                         "round {round_id} is {s}: results are published from {}",
                         new.from_states.join(", ")

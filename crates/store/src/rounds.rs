@@ -60,9 +60,7 @@ impl Store {
                 .select(departments::code)
                 .load(c)?;
             if let Some(missing) = codes.iter().find(|code| !known.contains(code)) {
-                return Err(StoreError::Missing(format!(
-                    "department {missing} does not exist"
-                )));
+                return Err(StoreError::Missing(format!("部门 {missing} 不存在")));
             }
             let id: i64 = diesel::insert_into(rounds::table)
                 .values(&new)
@@ -192,7 +190,7 @@ impl Store {
                 .first(c)
                 .optional()?;
             match (changed, row) {
-                (_, None) => Err(StoreError::Missing(format!("round {id} does not exist"))),
+                (_, None) => Err(StoreError::Missing(format!("第 {id} 轮不存在"))),
                 (0, Some(r)) => Err(StoreError::Conflict(format!(
                     "round {id} is {}, not {}",
                     r.state,

@@ -72,11 +72,7 @@ impl Store {
                 .first(c)
                 .optional()?;
             match state {
-                None => {
-                    return Err(StoreError::Missing(format!(
-                        "round {round_id} does not exist"
-                    )))
-                }
+                None => return Err(StoreError::Missing(format!("第 {round_id} 轮不存在"))),
                 Some(s) if !states.contains(&s.as_str()) => {
                     return Err(StoreError::Conflict(format!(
                         "round {round_id} is {s}, not {}",

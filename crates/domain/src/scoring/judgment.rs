@@ -9,42 +9,42 @@ use crate::rubric::{BandRules, ItemMethod, RubricItem, Rule};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum JudgmentError {
-    #[error("item {0:?} is not in the rubric")]
+    #[error("评分细则中没有评分项 {0:?}")]
     UnknownItem(String),
-    #[error("item {0:?} is judged or overridden more than once")]
+    #[error("评分项 {0:?} 被评审或更正了不止一次")]
     Duplicate(String),
-    #[error("item {item:?} is scored automatically: correct it with an override, not a judgment")]
+    #[error("评分项 {item:?} 由系统自动评分：请用更正（override）调整，而不是评审")]
     NotJudged { item: String },
-    #[error("item {item:?} is a judgment item: enter a judgment, not an override")]
+    #[error("评分项 {item:?} 由评审专家评分：请录入评审意见，而不是更正")]
     NotAutomatic { item: String },
-    #[error("item {item:?}: a reason is required")]
+    #[error("评分项 {item:?}：请写明理由")]
     ReasonRequired { item: String },
-    #[error("item {item:?}: score {score} is outside 0–{max}")]
+    #[error("评分项 {item:?}：{score} 分超出 0–{max} 分的范围")]
     OutOfRange {
         item: String,
         score: Decimal,
         max: Decimal,
     },
-    #[error("item {item:?}: score {score} is not a multiple of {step}")]
+    #[error("评分项 {item:?}：{score} 分不是 {step} 分的整数倍")]
     OffStep {
         item: String,
         score: Decimal,
         step: Decimal,
     },
-    #[error("item {item:?}: score {score} is in none of the bands ({bands}); the rubric allows no discretionary score")]
+    #[error("评分项 {item:?}：{score} 分不在任何档次内（{bands}），评分细则不允许档外打分")]
     OutsideBands {
         item: String,
         score: Decimal,
         bands: String,
     },
-    #[error("item {item:?}: score {score} is in none of the bands ({bands}); a discretionary score needs a reason of at least {min_chars} characters")]
+    #[error("评分项 {item:?}：{score} 分不在任何档次内（{bands}）；档外打分的理由至少需要 {min_chars} 个字")]
     DiscretionaryReasonTooShort {
         item: String,
         score: Decimal,
         bands: String,
         min_chars: usize,
     },
-    #[error("item {item:?}: {message}")]
+    #[error("评分项 {item:?}：{message}")]
     SubScores { item: String, message: String },
 }
 
