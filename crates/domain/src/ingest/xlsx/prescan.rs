@@ -90,6 +90,19 @@ fn scan<R: std::io::BufRead>(
             Event::Empty(e) => (Some(counted(kind, e.local_name().as_ref())), true),
             _ => (None, false),
         };
+        // calamine reserves room for as many strings as <sst uniqueCount> declares before it
+        // reads one: a 7 GB allocation from a few bytes unless the declaration is held to the
+        // same budget as the strings themselves
+        if let (Event::Start(e) | Event::Empty(e), Kind::SharedStrings) = (&event, kind) {
+            if e.local_name().as_ref() == "sst" {
+                if let Ok(Some(declared)) = e.try_get_attribute("uniqueCount") {
+                    let digits = declared.value.trim().to_string();
+                    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                        budget.count(Limit::Strings, digits.parse().unwrap_or(usize::MAX))?;
+                    }
+                }
+            }
+        }
         if let Some(counted) = start {
             if !empty {
                 depth += 1;
@@ -160,6 +173,19 @@ mod tests {
         let too_long = run(Kind::SharedStrings, &sst(1, "abcdef"), &limits).unwrap_err();
         assert_eq!(too_long.limit, Limit::ParagraphBytes);
         // rich text: the runs of one entry add up
+        // a declared count past the budget is refused before calamine reserves room for it
+        let declared = run(
+            Kind::SharedStrings,
+            r#"<sst uniqueCount="295846614"><si><t>a</t></si></sst>"#,
+            &limits,
+        );
+        assert!(declared.is_err(), "{declared:?}");
+        assert!(run(
+            Kind::SharedStrings,
+            r#"<sst uniqueCount="2"></sst>"#,
+            &limits
+        )
+        .is_ok());
         let runs = "<sst><si><r><t>abc</t></r><r><t>def</t></r></si></sst>";
         assert_eq!(
             run(Kind::SharedStrings, runs, &limits).unwrap_err().limit,
