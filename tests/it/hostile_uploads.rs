@@ -66,6 +66,12 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             hostile::xlsx_many_strings(250_000),
             "strings",
         ),
+        // a few bytes that declare 300 million strings (found by fuzzing the .xlsx reader)
+        (
+            "声明字符串.xlsx",
+            hostile::xlsx_declared_strings(300_000_000),
+            "strings",
+        ),
         ("样式.xlsx", hostile::xlsx_styles(150_000), "styles"),
         ("大行.xlsx", hostile::xlsx_huge_rows(16, 16_384), "cells"),
         ("多表.xlsx", hostile::xlsx_many_sheets(300), "sheets"),

@@ -25,6 +25,29 @@ const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relatio
 /// A workbook of `sheets` worksheets (each the same `sheet_data`, the inside of `<sheetData>`),
 /// with `shared` as the inside of `<sst>` and `cell_xfs` as the inside of `<cellXfs>`.
 pub fn workbook(sheets: usize, sheet_data: &str, shared: &str, cell_xfs: &str) -> Vec<u8> {
+    workbook_declaring(sheets, sheet_data, "", shared, cell_xfs)
+}
+
+/// One string, but a shared-strings part that declares `declared` of them (`uniqueCount`),
+/// which calamine would reserve room for before reading any.
+pub fn xlsx_declared_strings(declared: u64) -> Vec<u8> {
+    workbook_declaring(
+        1,
+        "<row r=\"1\"><c t=\"s\"><v>0</v></c></row>",
+        &format!(" count=\"{declared}\" uniqueCount=\"{declared}\""),
+        "<si><t>0</t></si>",
+        "<xf/>",
+    )
+}
+
+/// [`workbook`], with `sst_attrs` on the `<sst>` element.
+fn workbook_declaring(
+    sheets: usize,
+    sheet_data: &str,
+    sst_attrs: &str,
+    shared: &str,
+    cell_xfs: &str,
+) -> Vec<u8> {
     let mut entries = String::new();
     let mut rels = String::new();
     let mut overrides = String::new();
@@ -71,7 +94,7 @@ pub fn workbook(sheets: usize, sheet_data: &str, shared: &str, cell_xfs: &str) -
         ),
         (
             "xl/sharedStrings.xml".to_string(),
-            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"{MAIN}\">{shared}</sst>").into_bytes(),
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"{MAIN}\"{sst_attrs}>{shared}</sst>").into_bytes(),
         ),
     ];
     let all: Vec<(&str, Vec<u8>)> = fixed
