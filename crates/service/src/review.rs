@@ -270,12 +270,8 @@ impl Service {
                 // read without its package (the round's fingerprint held): read it now
                 "" => self
                     .store
-                    .submissions_with_packages(
-                        round.id,
-                        std::slice::from_ref(&submission.department_code),
-                    )?
-                    .into_iter()
-                    .find(|s| s.id == submission.id)
+                    .current_submission(round.id, &submission.department_code)?
+                    .filter(|s| s.id == submission.id)
                     .map(|s| serde_json::from_str(&s.package))
                     .transpose()?
                     .ok_or_else(|| {

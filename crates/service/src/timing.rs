@@ -178,12 +178,15 @@ impl Service {
             )));
         }
         let round = self.department_in_round(caller, round_id, code)?;
-        let timing = self
-            .timings(round_id)?
-            .get(code)
-            .cloned()
-            .unwrap_or_default();
+        let timing = self.timing_of(round_id, code)?;
         Ok(view(round_id, code, round.deadline, timing, 0))
+    }
+
+    /// What is recorded of one department (nothing recorded: the default).
+    fn timing_of(&self, round_id: i64, code: &str) -> ServiceResult<DepartmentTiming> {
+        self.store
+            .department_timing(round_id, code)?
+            .map_or(Ok(DepartmentTiming::default()), |row| from_row(&row))
     }
 
     /// Records a department's extension and receipt (admin), with a reason; audited. The
@@ -236,7 +239,7 @@ impl Service {
             receipt,
         };
         let timings = self.timings(round_id)?;
-        let before = timings.get(code).cloned().unwrap_or_default();
+        let before = self.timing_of(round_id, code)?;
         let mut after = timings.clone();
         after.0.insert(code.to_string(), timing.clone());
         let rubric = self.pinned_rubric(round_id)?;
@@ -299,10 +302,7 @@ fn view(
         round_id,
         department: code.to_string(),
         round_deadline,
-        deadline: timing
-            .extended_deadline
-            .filter(|d| *d > round_deadline)
-            .unwrap_or(round_deadline),
+        deadline: timing.deadline(round_deadline),
         extended_deadline: timing.extended_deadline,
         receipt: timing.receipt,
         rescored,

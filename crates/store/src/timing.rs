@@ -40,6 +40,20 @@ impl Store {
             .load(c)?))
     }
 
+    /// What is recorded of one department in the round (None when it does not take part).
+    pub fn department_timing(
+        &self,
+        round_id: i64,
+        code: &str,
+    ) -> StoreResult<Option<DepartmentTimingRow>> {
+        with_conn!(self, |c| Ok(round_departments::table
+            .filter(round_departments::round_id.eq(round_id))
+            .filter(round_departments::department_code.eq(code))
+            .select(DepartmentTimingRow::as_select())
+            .first(c)
+            .optional()?))
+    }
+
     /// Every submission (current and earlier) of the departments named, with its package, in
     /// department and seq order: what a changed deadline or receipt scores again.
     pub fn submissions_with_packages(

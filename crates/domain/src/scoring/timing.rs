@@ -21,8 +21,11 @@ pub struct DepartmentTiming {
 }
 
 impl DepartmentTiming {
-    pub fn is_empty(&self) -> bool {
-        self.extended_deadline.is_none() && self.receipt.is_none()
+    /// The deadline that applies: the extension when it is later than the round's.
+    pub fn deadline(&self, round_deadline: NaiveDate) -> NaiveDate {
+        self.extended_deadline
+            .filter(|d| *d > round_deadline)
+            .unwrap_or(round_deadline)
     }
 }
 
@@ -114,11 +117,11 @@ impl Timing {
         submitted_at: DateTime<Utc>,
     ) -> Timing {
         let mut notes = Vec::new();
-        let extended = department
-            .and_then(|d| d.extended_deadline)
-            .filter(|d| *d > round_deadline);
-        if let Some(d) = extended {
-            notes.push(format!("经批准延期至{d}，原截止日期{round_deadline}"));
+        let deadline = department.map_or(round_deadline, |d| d.deadline(round_deadline));
+        if deadline != round_deadline {
+            notes.push(format!(
+                "经批准延期至{deadline}，原截止日期{round_deadline}"
+            ));
         }
         let receipt = department
             .and_then(|d| d.receipt.as_ref())
@@ -127,7 +130,7 @@ impl Timing {
             notes.push(format!("收到时间按{}登记", r.via.label()));
         }
         Timing {
-            deadline: extended.unwrap_or(round_deadline),
+            deadline,
             received_at: receipt.map_or(submitted_at, |r| r.received_at),
             note: (!notes.is_empty()).then(|| notes.join("；")),
             recorded: receipt.map(|r| r.received_at),
