@@ -107,6 +107,19 @@ async fn rich_round(app: &TestApp) -> i64 {
         201
     );
     submit_ok(app, round, &miluo, MILUO).await;
+    // 汨罗's report also came by e-mail: the receipt travels with the round
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &dept_path(round, MILUO_CODE, "timing"),
+            Some(ADMIN),
+            Some(json!({
+                "receipt": { "received_at": "2026-05-29T02:00:00Z", "via": "email" },
+                "reason": "邮件报送"
+            })),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "汨罗's timing");
 
     let r = app
         .post(
@@ -271,6 +284,7 @@ async fn served(client: &reqwest::Client, base: &str, round: i64) -> Value {
             dept_path(round, JUNSHAN_CODE, "score-sheet"),
         ),
         ("sheet_miluo", dept_path(round, MILUO_CODE, "score-sheet")),
+        ("timing_miluo", dept_path(round, MILUO_CODE, "timing")),
         ("csv", format!("/api/v1/rounds/{round}/rankings.csv")),
     ] {
         let r = client
@@ -750,6 +764,17 @@ async fn a_round_moves_sqlite_to_postgres_to_sqlite_with_nothing_lost() {
     forged["sha256"] = json!(kaoping::archive::checksum(&forged));
     let forged = dir.write("forged.json", &forged.to_string());
     refused(&url, &forged, &["inconsistent", "签到表.png"]);
+    // a receipt for a submission the archive does not hold, re-checksummed: refused
+    let mut forged: Value = serde_json::from_str(&a).expect("json");
+    let timings = &mut forged["round"]["department_timings"];
+    assert_eq!(
+        timings[0]["department"], MILUO_CODE,
+        "汨罗's timing is exported"
+    );
+    timings[0]["receipt_seq"] = json!(9);
+    forged["sha256"] = json!(kaoping::archive::checksum(&forged));
+    let forged = dir.write("receipt.json", &forged.to_string());
+    refused(&url, &forged, &["inconsistent", MILUO_CODE, "receipt"]);
     assert_eq!(before, counts(&url), "a refused import writes nothing");
 }
 

@@ -21,10 +21,11 @@ use super::schema::{
     published_sheets, resolutions, review_items, reviewer_conflicts, reviewers, round_departments,
     rounds, submissions, tokens,
 };
+use super::timing::recorded_timings;
 use super::{
     write_tx, AppealRow, AssignmentRow, AuditRow, Backend, ConflictRow, DbPool, DepartmentRow,
-    EvidenceRow, JudgmentRow, PublicationRow, ResolutionRow, ReviewerRow, RoundRow, Store,
-    StoreError, StoreResult, SubmissionRow,
+    DepartmentTimingRow, EvidenceRow, JudgmentRow, PublicationRow, ResolutionRow, ReviewerRow,
+    RoundRow, Store, StoreError, StoreResult, SubmissionRow,
 };
 
 /// Ids per `IN (…)` list: far below SQLite's 32766 bound parameters.
@@ -107,6 +108,8 @@ pub struct RoundDump {
     pub round: RoundRow,
     /// The codes of the round's departments.
     pub round_departments: Vec<String>,
+    /// 报送时间与延期: the departments with an extension or a receipt recorded, in code order.
+    pub timings: Vec<DepartmentTimingRow>,
     /// Every department a row here refers to, with their parents, by code.
     pub departments: Vec<DepartmentRow>,
     /// The tokens rows name, as exported; an import writes [`PlaceholderToken`]s instead.
@@ -192,6 +195,7 @@ macro_rules! read_dump {
             .order(round_departments::department_code)
             .select(round_departments::department_code)
             .load(c)?;
+        let timings: Vec<DepartmentTimingRow> = recorded_timings!(round_id).load(c)?;
         let subs: Vec<SubmissionRow> = submissions::table
             .filter(submissions::round_id.eq(round_id))
             .order(submissions::id)
@@ -381,6 +385,7 @@ macro_rules! read_dump {
         Ok::<RoundDump, StoreError>(RoundDump {
             round,
             round_departments: round_codes,
+            timings,
             departments: found,
             tokens: named_tokens,
             reviewers: people,
@@ -619,6 +624,13 @@ macro_rules! write_dump {
                 .collect();
             diesel::insert_into(round_departments::table)
                 .values(&rows)
+                .execute(c)?;
+        }
+        for t in &dump.timings {
+            diesel::update(round_departments::table)
+                .filter(round_departments::round_id.eq(round_id))
+                .filter(round_departments::department_code.eq(&t.department_code))
+                .set(t)
                 .execute(c)?;
         }
 

@@ -25,11 +25,12 @@ pub struct DepartmentTimingRow {
     pub received_via: Option<String>,
 }
 
-impl Store {
-    /// The departments of the round with something recorded, in code order.
-    pub fn department_timings(&self, round_id: i64) -> StoreResult<Vec<DepartmentTimingRow>> {
-        with_conn!(self, |c| Ok(round_departments::table
-            .filter(round_departments::round_id.eq(round_id))
+/// The query of the round's departments with something recorded, in code order (a macro: the
+/// archive runs it on its own transaction's connection, of either backend).
+macro_rules! recorded_timings {
+    ($round_id:expr) => {
+        round_departments::table
+            .filter(round_departments::round_id.eq($round_id))
             .filter(
                 round_departments::extended_deadline
                     .is_not_null()
@@ -37,7 +38,14 @@ impl Store {
             )
             .order(round_departments::department_code)
             .select(DepartmentTimingRow::as_select())
-            .load(c)?))
+    };
+}
+pub(crate) use recorded_timings;
+
+impl Store {
+    /// The departments of the round with something recorded, in code order.
+    pub fn department_timings(&self, round_id: i64) -> StoreResult<Vec<DepartmentTimingRow>> {
+        with_conn!(self, |c| Ok(recorded_timings!(round_id).load(c)?))
     }
 
     /// What is recorded of one department in the round (None when it does not take part).

@@ -42,6 +42,17 @@ pub(super) fn from_dump(dump: RoundDump, backend: &str, now: DateTime<Utc>) -> A
             appeal_deadline: r.appeal_deadline,
             public_results: r.public_results,
             departments: dump.round_departments,
+            department_timings: dump
+                .timings
+                .into_iter()
+                .map(|t| TimingDoc {
+                    department: t.department_code,
+                    extended_deadline: t.extended_deadline,
+                    receipt_seq: t.receipt_seq,
+                    received_at: t.received_at,
+                    received_via: t.received_via,
+                })
+                .collect(),
         },
         departments: dump
             .departments

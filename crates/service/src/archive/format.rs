@@ -58,6 +58,25 @@ pub struct RoundDoc {
     pub public_results: bool,
     /// The codes of the departments taking part.
     pub departments: Vec<String>,
+    /// 报送时间与延期: the departments with an extension or a recorded receipt. Left out when
+    /// there is none, so archives written before it existed read and hash the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub department_timings: Vec<TimingDoc>,
+}
+
+/// What the bureau recorded of one department: an extended deadline, a receipt, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimingDoc {
+    pub department: String,
+    /// `YYYY-MM-DD`.
+    pub extended_deadline: Option<String>,
+    /// The seq of the department's submission the receipt applies to.
+    pub receipt_seq: Option<i32>,
+    /// Microseconds, UTC.
+    pub received_at: Option<i64>,
+    /// `paper`, `email`, `in_person` or `other`.
+    pub received_via: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -64,6 +64,53 @@ fn file_bytes(f: &FileDoc, whose: &str) -> Result<Vec<u8>, ArchiveError> {
     Ok(bytes)
 }
 
+/// The departments' recorded timings, each naming a department of the round once, a date, and a
+/// receipt whole (time, method and the seq of one of that department's submissions) or not at all.
+fn timings(a: &Archive) -> Result<Vec<DepartmentTimingRow>, ArchiveError> {
+    let round: HashSet<&String> = a.round.departments.iter().collect();
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(a.round.department_timings.len());
+    for t in &a.round.department_timings {
+        let bad = |what: &str| {
+            ArchiveError::Inconsistent(format!("the timing of department {} {what}", t.department))
+        };
+        if !round.contains(&t.department) {
+            return Err(bad("names a department that is not in the round"));
+        }
+        if !seen.insert(&t.department) {
+            return Err(bad("is listed twice"));
+        }
+        if let Some(d) = &t.extended_deadline {
+            d.parse::<chrono::NaiveDate>()
+                .map_err(|_| bad("has an extended deadline that is not a date"))?;
+        }
+        match (t.receipt_seq, t.received_at, t.received_via.as_deref()) {
+            (None, None, None) => {}
+            (Some(seq), Some(_), Some(via)) => {
+                if kaoping_domain::scoring::ReceiptMethod::parse(via).is_none() {
+                    return Err(bad("has an unknown receipt method"));
+                }
+                if !a
+                    .submissions
+                    .iter()
+                    .any(|s| s.department_code == t.department && s.seq == seq)
+                {
+                    return Err(bad("records a receipt for a submission not in the archive"));
+                }
+            }
+            _ => return Err(bad("has a receipt with a part missing")),
+        }
+        out.push(DepartmentTimingRow {
+            department_code: t.department.clone(),
+            extended_deadline: t.extended_deadline.clone(),
+            receipt_seq: t.receipt_seq,
+            received_at: t.received_at,
+            received_via: t.received_via.clone(),
+        });
+    }
+    Ok(out)
+}
+
 /// The rows to write, after checking that every reference resolves inside the archive and every
 /// file is what it says; and one revoked placeholder per original token.
 pub(super) fn to_dump(
@@ -108,6 +155,7 @@ pub(super) fn to_dump(
     for code in &a.round.departments {
         department(code, &|| "the round".to_string())?;
     }
+    let timings = timings(a)?;
     for t in &a.tokens {
         if let Some(code) = &t.department_code {
             department(code, &|| format!("token {}", t.id))?;
@@ -267,6 +315,7 @@ pub(super) fn to_dump(
             calendar_revision,
         },
         round_departments: r.departments.clone(),
+        timings,
         departments: a
             .departments
             .iter()

@@ -13,7 +13,8 @@
 //! version            1
 //! exported_at        RFC 3339 time of the export (UTC)
 //! source             {backend: "sqlite" | "postgres", round_id}: where it came from
-//! round              the round's settings and state, rubric source, and `departments` (codes)
+//! round              the round's settings and state, rubric source, `departments` (codes), and
+//!                    `department_timings` (extensions and receipts; left out when none)
 //! departments        every department the rows refer to, parents included: code, name, category…
 //! tokens             the tokens rows name, without their secrets: id, role, department, reviewer…
 //! reviewers          assigned, judging, behind a token, or in conflict with a round department
@@ -69,9 +70,9 @@ use serde_json::Value;
 
 use kaoping_store::{
     micros, AppealDump, AppealFileRow, AppealRow, AssignmentRow, AuditRow, Backend, ConflictRow,
-    DepartmentRow, EvidenceRow, ImportedRound, JudgmentRow, PlaceholderToken, PublicationDump,
-    PublicationRow, PublishedSheetRow, ResolutionRow, ReviewItemRow, ReviewerRow, RoundDump,
-    RoundRow, Store, StoreError, SubmissionDump, SubmissionRow, TokenRef,
+    DepartmentRow, DepartmentTimingRow, EvidenceRow, ImportedRound, JudgmentRow, PlaceholderToken,
+    PublicationDump, PublicationRow, PublishedSheetRow, ResolutionRow, ReviewItemRow, ReviewerRow,
+    RoundDump, RoundRow, Store, StoreError, SubmissionDump, SubmissionRow, TokenRef,
 };
 
 /// The `format` of every round archive.
